@@ -1,0 +1,3 @@
+"""stem: an evolution harness that grows verified, executable skills (organs) under task pressure."""
+
+__version__ = "0.1.0"

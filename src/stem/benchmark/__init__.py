@@ -1,0 +1,1 @@
+"""Benchmark episodes: manifests, seeded generators, reference solvers (private side) and verifiers."""

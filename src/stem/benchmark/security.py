@@ -1,0 +1,137 @@
+"""security_sandbox: read a toy target's source, probe candidate vectors, submit the one that reaches
+the protected branch together with the result the environment observed.
+
+Public files: rules.txt, target.py (the toy target's source), candidates.txt.
+Private: the winning vector. The environment (never the organ) runs the target on probes.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from stem.benchmark.episode_model import Episode
+from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, TurnSpec, windows
+from stem.benchmark.security_targets import FAMILIES, PROTECTED, run_target
+from stem.benchmark.verdict import Check, check
+
+DOMAIN = "security_sandbox"
+SHORT = "security"
+DIFFICULTIES = (1, 2, 3, 4)
+ARTIFACT_KEYS = ["vector", "observed"]
+PROBE_LIMIT_PER_TURN = 4
+
+RULES = f"""SECURITY SANDBOX RULES
+
+target.py holds a toy target: a pure function target(request: str) -> str with one protected
+branch, which returns exactly "{PROTECTED}". candidates.txt holds candidate request vectors,
+one per line; they arrive in windows over several turns. Exactly one candidate reaches the
+protected branch; the others are decoys.
+
+Probing
+- You never run the target yourself. To test candidates, return an action
+  {{"probe": [vector, ...]}}. The environment runs the target on each and returns
+  {{"vector", "result"}} items in "probe_results" of the next turn's delta.
+- Only candidates already delivered may be probed; at most {PROBE_LIMIT_PER_TURN} per turn. The
+  manifest's probe_budget, when set, caps the total number of probes in the episode.
+- Probes requested on the final turn are not served.
+
+Answer (final turn)
+{{"vector": the winning candidate exactly as delivered, "observed": the result the environment
+returned when you probed it}}. The claim must be backed by a probe made in this episode.
+"""
+
+
+@dataclass(frozen=True)
+class Knobs:
+    families: tuple[str, ...]
+    decoys: int
+    budget_slack: int | None  # None: unlimited probes; else budget = winner + this many decoys
+    data_turns: int
+
+
+KNOBS = {
+    1: Knobs(("case_folding", "path_normalisation"), 3, None, 2),
+    2: Knobs(tuple(FAMILIES), 5, None, 2),
+    3: Knobs(tuple(FAMILIES), 8, 5, 3),
+    4: Knobs(tuple(FAMILIES), 10, 4, 3),
+}
+
+
+def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
+    if difficulty not in KNOBS:
+        raise ValueError(f"security difficulty must be one of {sorted(KNOBS)}")
+    k = KNOBS[difficulty]
+    rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}")
+    family = rng.choice(k.families)
+    source, winner, pool = FAMILIES[family](rng)
+    if run_target(source, winner) != PROTECTED:
+        raise AssertionError(f"{family}: winner does not reach the protected branch")
+    decoys = sorted({d for d in pool if d != winner and run_target(source, d) != PROTECTED})
+    candidates = rng.sample(decoys, min(k.decoys, len(decoys))) + [winner]
+    rng.shuffle(candidates)
+    budget = None if k.budget_slack is None else 1 + k.budget_slack
+    files = {"rules.txt": RULES, "target.py": source, "candidates.txt": "\n".join(candidates) + "\n"}
+    episode_id = f"{SHORT}-s{seed}-d{difficulty}"
+    manifest = build_manifest(episode_id, split, seed, difficulty, len(candidates), k.data_turns, budget)
+    return Episode(manifest=manifest, public_files=files, private={"expected": solve(files), "family": family})
+
+
+def candidates_of(files: dict[str, str]) -> list[str]:
+    return [ln for ln in files["candidates.txt"].splitlines() if ln.strip()]
+
+
+def solve(files: dict[str, str]) -> dict[str, Any]:
+    """Reference: run the target on every candidate (private side) and keep the one that wins."""
+    winners = [c for c in candidates_of(files) if run_target(files["target.py"], c) == PROTECTED]
+    if len(winners) != 1:
+        raise ValueError(f"episode must have exactly one winning candidate, found {len(winners)}")
+    return {"vector": winners[0], "observed": PROTECTED}
+
+
+def build_manifest(episode_id: str, split: str, seed: int | None, difficulty: int | None,
+                   n_candidates: int, data_turns: int, budget: int | None) -> TaskManifest:
+    turns = [TurnSpec(turn=1, event="start", instruction="Read the rules and the target source. Candidates follow.",
+                      loaders=[Loader(kind="text", key="rules", file="rules.txt"),
+                               Loader(kind="text", key="target_source", file="target.py"),
+                               Loader(kind="path", key="target_file", file="target.py")])]
+    for lo, hi in windows(n_candidates, data_turns):
+        turns.append(TurnSpec(turn=len(turns) + 1, event="data",
+                              loaders=[Loader(kind="lines_window", key="candidates", file="candidates.txt",
+                                              start=lo, stop=hi)]))
+    turns.append(TurnSpec(turn=len(turns) + 1, event="finalize",
+                          instruction="No more candidates or probes. Submit the proof object."))
+    return TaskManifest(domain=DOMAIN, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
+                        min_turns=len(turns), turns=turns, probe_limit_per_turn=PROBE_LIMIT_PER_TURN,
+                        probe_budget=budget,
+                        output_contract=OutputContract(artifact_keys=ARTIFACT_KEYS,
+                                                       description="proof object: winning vector and observed result"))
+
+
+def verify(files: dict[str, str], private: dict[str, Any], artifact: Any,
+           probes: list[dict] | None = None) -> list[Check]:
+    """Re-run the submitted vector against the toy target; `probes` (the episode's probe log) when known."""
+    if not isinstance(artifact, dict) or any(not isinstance(artifact.get(k), str) for k in ARTIFACT_KEYS):
+        got = type(artifact).__name__ if not isinstance(artifact, dict) else sorted(artifact)
+        return [check("artifact_shape", False, "object with string keys vector, observed", got,
+                      "malformed artifact: need {\"vector\": str, \"observed\": str}", "incomplete_final_artifact")]
+    vector, observed = artifact["vector"], artifact["observed"]
+    actual = run_target(files["target.py"], vector)
+    candidates = candidates_of(files)
+    checks = [
+        check("vector_is_candidate", vector in candidates, "one of the delivered candidates", vector,
+              "the vector is not one of the delivered candidates (submit it exactly as delivered)",
+              "vector_isolation_failure"),
+        check("reaches_protected", actual == PROTECTED, PROTECTED, actual,
+              f"this vector does not reach the protected branch (target returned {actual!r})",
+              "vector_isolation_failure"),
+        check("observed_matches", observed == actual, actual, observed,
+              "'observed' is not what the target returns for this vector", "unverifiable_inference"),
+    ]
+    if probes is not None:
+        seen = [p for p in probes if p.get("vector") == vector]
+        checks.append(check("claim_probed", bool(seen), "the vector was probed in this episode", len(seen),
+                            "the winning vector was never probed: probe it before claiming it",
+                            "unverifiable_inference"))
+    return checks

@@ -1,0 +1,493 @@
+"""trading_floor: reach position targets from a windowed market feed with a legal, cash-optimal ledger.
+
+Public files: rules.txt, contract.json, portfolio.json, market.csv. Private: the reference solution.
+All money is integer cents internally; files carry two-decimal strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from stem.benchmark.episode_model import Episode, dump_json
+from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, TurnSpec, windows
+from stem.benchmark.money import fmt, to_cents
+from stem.benchmark.verdict import Check, check
+
+DOMAIN = "trading_floor"
+SHORT = "trading"
+DIFFICULTIES = (1, 2, 3, 4)
+SYMBOLS = ["ALP", "BRV", "CXN", "DLT", "EKO", "FRM", "GLD", "HVN", "IRS", "JTK", "KLM", "LUX", "MOR", "NYX"]
+ARTIFACT_KEYS = ["ledger", "final_positions", "final_cash", "impossible", "unmet_targets"]
+
+RULES = """TRADING FLOOR RULES
+
+You manage one portfolio for one session. contract.json gives a target quantity for every
+asset you may trade, the flat fee charged per order, and the closing cash floor.
+portfolio.json gives the starting cash and positions. market.csv arrives in windows, one
+row per (tick, asset) quote: tick, asset, bid, ask, max_qty.
+
+Orders
+1. An order is BUY or SELL of a whole positive quantity of one asset at one quoted tick.
+   Only (tick, asset) pairs that appear in market.csv can be traded.
+2. BUY fills at that row's ask; SELL fills at that row's bid. Every order also pays the flat fee.
+   BUY: cash -= qty * ask + fee.  SELL: cash += qty * bid - fee.
+3. qty may not exceed that row's max_qty.
+4. An asset trades at most once per tick, and never on two consecutive ticks (t and t+1).
+5. Trade only toward a target: BUY an asset whose position is below its target, SELL one above
+   it, never past the target. Assets whose position already equals the target (target-zero
+   distractors included) are not traded. Assets absent from the contract are not traded.
+6. After the last order the cash must be at least the closing cash floor.
+
+Goal and what "best" means
+- If every target can be reached with closing cash >= floor, reach every target and end with
+  the maximum possible cash. Any ledger that does so is correct; ties need no breaking.
+- Otherwise the goal is impossible. Then each asset is either brought exactly to its target or
+  not traded at all (no partial fills), closing cash must still be >= floor, and the best
+  ledger first maximises the number of assets brought to target, then the closing cash.
+  Set "impossible": true and list the assets left short of target in "unmet_targets".
+
+Answer (final turn)
+{"ledger": [{"tick": int, "asset": str, "side": "BUY"|"SELL", "qty": int,
+             "price": "12.34", "fee": "1.00", "cash_after": "987.65"}, ...],
+ "final_positions": {asset: qty for every contract asset}, "final_cash": "...",
+ "impossible": bool, "unmet_targets": [asset, ...]}
+Ledger rows are in chronological order (ticks never decrease); cash_after is the cash right
+after that row, applying rows in the listed order. Money is a string with two decimals.
+"""
+
+
+@dataclass(frozen=True)
+class Knobs:
+    buy_assets: int
+    ticks: int
+    distractors: int
+    surplus: int
+    tight_qty: bool
+    missing_rows: int
+    data_turns: int
+    impossible_chance: float
+
+
+KNOBS = {
+    1: Knobs(2, 6, 0, 0, False, 0, 2, 0.0),
+    2: Knobs(2, 8, 1, 1, True, 1, 3, 0.0),
+    3: Knobs(3, 10, 1, 1, True, 3, 3, 0.35),
+    4: Knobs(3, 12, 2, 2, True, 4, 4, 1.0),
+}
+
+
+@dataclass(frozen=True)
+class Quote:
+    tick: int
+    asset: str
+    bid: int
+    ask: int
+    max_qty: int
+
+
+# ---------------------------------------------------------------- parsing public files
+
+def parse_market(text: str) -> dict[tuple[int, str], Quote]:
+    market: dict[tuple[int, str], Quote] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        q = Quote(int(row["tick"]), row["asset"], to_cents(row["bid"]), to_cents(row["ask"]), int(row["max_qty"]))
+        market[(q.tick, q.asset)] = q
+    return market
+
+
+def market_csv(quotes: list[Quote]) -> str:
+    out = io.StringIO()
+    out.write("tick,asset,bid,ask,max_qty\n")
+    for q in sorted(quotes, key=lambda q: (q.tick, q.asset)):
+        out.write(f"{q.tick},{q.asset},{fmt(q.bid)},{fmt(q.ask)},{q.max_qty}\n")
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Problem:
+    market: dict[tuple[int, str], Quote]
+    targets: dict[str, int]
+    positions: dict[str, int]
+    cash: int
+    fee: int
+    floor: int
+
+
+def problem_from_files(files: dict[str, str]) -> Problem:
+    import json
+    contract = json.loads(files["contract.json"])
+    portfolio = json.loads(files["portfolio.json"])
+    targets = {a: int(q) for a, q in contract["targets"].items()}
+    positions = {a: int(portfolio["positions"].get(a, 0)) for a in targets}
+    return Problem(parse_market(files["market.csv"]), targets, positions, to_cents(portfolio["cash"]),
+                   to_cents(contract["fee"]), to_cents(contract["cash_floor"]))
+
+
+# ---------------------------------------------------------------- reference solver (private side)
+
+def _asset_plan(quotes: list[Quote], need: int, side: str, fee: int) -> tuple[int, list[tuple[Quote, int]]] | None:
+    """Cheapest legal way to trade `need` units of one asset: (net cash change, [(quote, qty)]).
+
+    Exact DP over the asset's quotes in tick order; the state is (index, remaining, whether the
+    previous quote's tick was traded). Returns None when the quantity cannot be reached.
+    """
+    quotes = sorted(quotes, key=lambda q: q.tick)
+    memo: dict[tuple[int, int, int], tuple[int, tuple] | None] = {}
+
+    def best(i: int, remaining: int, last_tick: int) -> tuple[int, tuple] | None:
+        if remaining == 0:
+            return (0, ())
+        if i == len(quotes):
+            return None
+        key = (i, remaining, last_tick)
+        if key in memo:
+            return memo[key]
+        q = quotes[i]
+        result = best(i + 1, remaining, last_tick)
+        if q.tick != last_tick + 1:
+            for qty in range(1, min(remaining, q.max_qty) + 1):
+                rest = best(i + 1, remaining - qty, q.tick)
+                if rest is None:
+                    continue
+                delta = (qty * q.bid - fee) if side == "SELL" else -(qty * q.ask + fee)
+                cand = (delta + rest[0], ((i, qty),) + rest[1])
+                if result is None or cand[0] > result[0]:
+                    result = cand
+        memo[key] = result
+        return result
+
+    found = best(0, need, -10)
+    if found is None:
+        return None
+    return found[0], [(quotes[i], qty) for i, qty in found[1]]
+
+
+def _gap(problem: Problem, asset: str) -> tuple[str, int]:
+    diff = problem.targets[asset] - problem.positions[asset]
+    return ("BUY", diff) if diff > 0 else ("SELL", -diff)
+
+
+def solve(problem: Problem) -> dict[str, Any]:
+    """Reference solution: the best legal ledger under the rules' definition of best."""
+    plans: dict[str, tuple[int, list[tuple[Quote, int]]] | None] = {}
+    for asset in sorted(problem.targets):
+        side, need = _gap(problem, asset)
+        if need == 0:
+            continue
+        quotes = [q for (t, a), q in problem.market.items() if a == asset]
+        plans[asset] = _asset_plan(quotes, need, side, problem.fee)
+    movable = [a for a, p in plans.items() if p is not None]
+    best: tuple[int, int, tuple[str, ...]] | None = None
+    for size in range(len(movable), -1, -1):
+        for subset in combinations(movable, size):
+            cash = problem.cash + sum(plans[a][0] for a in subset)
+            if cash < problem.floor:
+                continue
+            cand = (size, cash, subset)
+            if best is None or cand[:2] > best[:2]:
+                best = cand
+        if best is not None and best[0] == size:
+            break
+    unmet = sorted(a for a in plans if best is None or a not in best[2])
+    chosen = best[2] if best is not None else ()
+    impossible = bool(unmet)
+    orders = []
+    for asset in chosen:
+        side, _ = _gap(problem, asset)
+        for quote, qty in plans[asset][1]:
+            orders.append((quote.tick, asset, side, qty, quote.ask if side == "BUY" else quote.bid))
+    orders.sort(key=lambda o: (o[0], 0 if o[2] == "SELL" else 1, o[1]))
+    cash = problem.cash
+    positions = dict(problem.positions)
+    ledger = []
+    for tick, asset, side, qty, price in orders:
+        if side == "BUY":
+            cash -= qty * price + problem.fee
+            positions[asset] += qty
+        else:
+            cash += qty * price - problem.fee
+            positions[asset] -= qty
+        ledger.append({"tick": tick, "asset": asset, "side": side, "qty": qty, "price": fmt(price),
+                       "fee": fmt(problem.fee), "cash_after": fmt(cash)})
+    met = sum(1 for a in problem.targets if positions[a] == problem.targets[a])
+    return {
+        "ledger": ledger,
+        "final_positions": positions,
+        "final_cash": fmt(cash),
+        "impossible": impossible,
+        "unmet_targets": unmet,
+        "objective": {"met_targets": met, "final_cash_cents": cash},
+    }
+
+
+# ---------------------------------------------------------------- generator
+
+def _max_capacity(quotes: list[Quote]) -> int:
+    """Most units tradable in one asset without two consecutive ticks (path independent set)."""
+    by_tick = {q.tick: q.max_qty for q in quotes}
+    take, skip, prev = 0, 0, None
+    for t in sorted(by_tick):
+        if prev is not None and t != prev + 1:
+            skip = take = max(take, skip)
+        take, skip = skip + by_tick[t], max(take, skip)
+        prev = t
+    return max(take, skip)
+
+
+def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
+    if difficulty not in KNOBS:
+        raise ValueError(f"trading difficulty must be one of {sorted(KNOBS)}")
+    k = KNOBS[difficulty]
+    rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}")
+    n_assets = k.buy_assets + k.surplus + k.distractors
+    symbols = sorted(rng.sample(SYMBOLS, n_assets))
+    rng.shuffle(symbols)
+    buyers = symbols[:k.buy_assets]
+    sellers = symbols[k.buy_assets:k.buy_assets + k.surplus]
+    distract = symbols[k.buy_assets + k.surplus:]
+    fee = rng.choice([50, 75, 100, 125, 150, 200])
+
+    quotes: list[Quote] = []
+    for sym in symbols:
+        price = rng.randint(800, 6000)
+        for tick in range(1, k.ticks + 1):
+            price = max(200, price + rng.randint(-price // 12, price // 12))
+            spread = max(2, price * rng.randint(5, 25) // 1000)
+            max_qty = rng.randint(2, 7) if k.tight_qty else rng.randint(40, 90)
+            quotes.append(Quote(tick, sym, price - spread // 2, price + spread - spread // 2, max_qty))
+    for _ in range(k.missing_rows):
+        quotes.pop(rng.randrange(len(quotes)))
+
+    positions: dict[str, int] = {}
+    targets: dict[str, int] = {}
+    for sym in symbols:
+        cap = _max_capacity([q for q in quotes if q.asset == sym])
+        if sym in buyers:
+            positions[sym] = rng.randint(0, 8)
+            want = rng.randint(6, 16) if k.tight_qty else rng.randint(5, 30)
+            targets[sym] = positions[sym] + max(1, min(want, cap))
+        elif sym in sellers:
+            positions[sym] = rng.randint(8, 25)
+            sell = min(positions[sym], cap, rng.randint(4, 14))
+            targets[sym] = positions[sym] - max(1, sell)
+        else:  # distractor: target zero, or already at target
+            positions[sym] = rng.choice([0, 0, rng.randint(1, 9)])
+            targets[sym] = 0 if positions[sym] == 0 else positions[sym]
+
+    start_cash_guess = 0
+    probe = Problem({(q.tick, q.asset): q for q in quotes}, targets, positions, 0, fee, -10**12)
+    full = solve(probe)
+    spend = -full["objective"]["final_cash_cents"]  # net cash needed for the full plan
+    cash = max(spend, 0) + rng.randint(500_00, 3000_00) + start_cash_guess
+    final_all = cash - spend
+    buy_costs = []
+    for sym in buyers:
+        plan = _asset_plan([q for q in quotes if q.asset == sym], targets[sym] - positions[sym], "BUY", fee)
+        buy_costs.append(-plan[0])
+    impossible = rng.random() < k.impossible_chance and buy_costs
+    if impossible:
+        floor = final_all + rng.randint(1, max(buy_costs) - 1 if max(buy_costs) > 1 else 1)
+    else:
+        floor = max(0, final_all - rng.randint(0, 800_00))
+
+    episode_id = f"{SHORT}-s{seed}-d{difficulty}"
+    contract = {"targets": targets, "fee": fmt(fee), "cash_floor": fmt(floor),
+                "objective": "reach targets with maximal closing cash; see rules.txt"}
+    portfolio = {"cash": fmt(cash), "positions": positions}
+    files = {"rules.txt": RULES, "contract.json": dump_json(contract), "portfolio.json": dump_json(portfolio),
+             "market.csv": market_csv(quotes)}
+    problem = problem_from_files(files)
+    return Episode(manifest=build_manifest(episode_id, split, seed, difficulty, files["market.csv"], k.data_turns),
+                   public_files=files, private={"expected": solve(problem)})
+
+
+def build_manifest(episode_id: str, split: str, seed: int | None, difficulty: int | None,
+                   market_text: str, data_turns: int) -> TaskManifest:
+    rows = list(csv.DictReader(io.StringIO(market_text)))
+    ticks = sorted({int(r["tick"]) for r in rows})
+    turns = [TurnSpec(turn=1, event="start", instruction="Read the rules, contract and portfolio. Market rows follow.",
+                      loaders=[Loader(kind="text", key="rules", file="rules.txt"),
+                               Loader(kind="structured_contract", key="contract", file="contract.json"),
+                               Loader(kind="json", key="portfolio", file="portfolio.json")])]
+    for lo, hi in windows(len(ticks), data_turns):
+        window_ticks = set(ticks[lo:hi])
+        idx = [i for i, r in enumerate(rows) if int(r["tick"]) in window_ticks]
+        turns.append(TurnSpec(turn=len(turns) + 1, event="data",
+                              loaders=[Loader(kind="csv_window", key="market_rows", file="market.csv",
+                                              start=idx[0], stop=idx[-1] + 1)]))
+    turns.append(TurnSpec(turn=len(turns) + 1, event="finalize",
+                          instruction="The market is closed. Submit the final ledger as the artifact."))
+    return TaskManifest(domain=DOMAIN, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
+                        min_turns=len(turns), turns=turns,
+                        output_contract=OutputContract(artifact_keys=ARTIFACT_KEYS,
+                                                       description="final ledger and state; see rules.txt"))
+
+
+# ---------------------------------------------------------------- verifier
+
+_ROW_KEYS = {"tick": int, "asset": str, "side": str, "qty": int, "price": (str, int, float),
+             "fee": (str, int, float), "cash_after": (str, int, float)}
+
+
+def _shape_problems(artifact: Any) -> list[str]:
+    if not isinstance(artifact, dict):
+        return [f"artifact must be a JSON object, got {type(artifact).__name__}"]
+    problems = [f"missing key '{k}'" for k in ARTIFACT_KEYS if k not in artifact]
+    if problems:
+        return problems
+    if not isinstance(artifact["ledger"], list):
+        return ["'ledger' must be a list of rows"]
+    for n, row in enumerate(artifact["ledger"], 1):
+        if not isinstance(row, dict):
+            return [f"ledger row {n} must be an object"]
+        for key, typ in _ROW_KEYS.items():
+            if key not in row:
+                return [f"ledger row {n} is missing '{key}'"]
+            if isinstance(row[key], bool) or not isinstance(row[key], typ):
+                return [f"ledger row {n} field '{key}' has type {type(row[key]).__name__}"]
+        for key in ("price", "fee", "cash_after"):
+            try:
+                to_cents(row[key])
+            except ValueError as exc:
+                return [f"ledger row {n} field '{key}': {exc}"]
+    if not isinstance(artifact["final_positions"], dict):
+        return ["'final_positions' must be an object of asset -> qty"]
+    if not isinstance(artifact["impossible"], bool):
+        return ["'impossible' must be true or false"]
+    if not isinstance(artifact["unmet_targets"], list):
+        return ["'unmet_targets' must be a list of assets"]
+    try:
+        to_cents(artifact["final_cash"])
+    except ValueError as exc:
+        return [f"'final_cash': {exc}"]
+    return []
+
+
+def _first(problems: list[str], limit: int = 3) -> str:
+    more = f" (+{len(problems) - limit} more)" if len(problems) > limit else ""
+    return "; ".join(problems[:limit]) + more
+
+
+def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> list[Check]:
+    """Replay the submitted ledger against the market and rules, then compare with the reference optimum."""
+    shape = _shape_problems(artifact)
+    if shape:
+        return [check("artifact_shape", False, "artifact with keys " + ", ".join(ARTIFACT_KEYS),
+                      _first(shape), f"malformed artifact: {_first(shape)}", "incomplete_final_artifact")]
+    problem = problem_from_files(files)
+    expected = private["expected"]
+    rows = artifact["ledger"]
+    cash = problem.cash
+    positions = dict(problem.positions)
+    issues: dict[str, list[str]] = {k: [] for k in ("exist", "order", "direction", "price", "fee", "qty",
+                                                      "cooldown", "cash_after")}
+    traded: dict[str, list[int]] = {}
+    prev_tick = None
+    for n, row in enumerate(rows, 1):
+        tick, asset, side, qty = row["tick"], row["asset"], row["side"], row["qty"]
+        where = f"row {n} (tick {tick}, {asset})"
+        if prev_tick is not None and tick < prev_tick:
+            issues["order"].append(f"{where} comes after tick {prev_tick}")
+        prev_tick = tick
+        quote = problem.market.get((tick, asset))
+        if quote is None:
+            issues["exist"].append(f"{where}: no such market row")
+            continue
+        if asset not in problem.targets:
+            issues["direction"].append(f"{where}: asset is not in the contract")
+            continue
+        want_side, _ = _gap(problem, asset)
+        if side not in ("BUY", "SELL") or qty <= 0 or side != want_side or problem.targets[asset] == problem.positions[asset]:
+            issues["direction"].append(f"{where}: {side} {qty} does not move toward target "
+                                       f"{problem.targets[asset]} from {problem.positions[asset]}")
+        price = quote.ask if side == "BUY" else quote.bid
+        if to_cents(row["price"]) != price:
+            issues["price"].append(f"{where}: price {row['price']} but {'ask' if side == 'BUY' else 'bid'} is {fmt(price)}")
+        if to_cents(row["fee"]) != problem.fee:
+            issues["fee"].append(f"{where}: fee {row['fee']} but the contract fee is {fmt(problem.fee)}")
+        if qty > quote.max_qty:
+            issues["qty"].append(f"{where}: qty {qty} exceeds max_qty {quote.max_qty}")
+        ticks = traded.setdefault(asset, [])
+        if any(t in (tick - 1, tick, tick + 1) for t in ticks):
+            issues["cooldown"].append(f"{where}: {asset} also trades at an adjacent or the same tick")
+        ticks.append(tick)
+        if side == "BUY":
+            cash -= qty * price + problem.fee
+            positions[asset] += qty
+        elif side == "SELL":
+            cash += qty * price - problem.fee
+            positions[asset] -= qty
+        if to_cents(row["cash_after"]) != cash:
+            issues["cash_after"].append(f"{where}: cash_after {row['cash_after']} but replay gives {fmt(cash)}")
+
+    checks = [
+        check("rows_exist", not issues["exist"], "every row names a quoted (tick, asset)",
+              _first(issues["exist"]), _first(issues["exist"]), "unknown_market_row"),
+        check("chronological_order", not issues["order"], "ticks never decrease",
+              _first(issues["order"]), _first(issues["order"]), "ledger_mismatch"),
+        check("trade_direction", not issues["direction"], "only trades toward contract targets",
+              _first(issues["direction"]), _first(issues["direction"]), "wrong_direction"),
+        check("fill_prices", not issues["price"], "BUY at ask, SELL at bid",
+              _first(issues["price"]), _first(issues["price"]), "price_mismatch"),
+        check("fees", not issues["fee"], f"fee {fmt(problem.fee)} per order",
+              _first(issues["fee"]), _first(issues["fee"]), "fee_mismatch"),
+        check("quantity_limits", not issues["qty"], "qty <= max_qty of the row",
+              _first(issues["qty"]), _first(issues["qty"]), "quantity_limit_exceeded"),
+        check("cooldown", not issues["cooldown"], "no asset trades on the same or consecutive ticks",
+              _first(issues["cooldown"]), _first(issues["cooldown"]), "cooldown_violation"),
+        check("cash_after", not issues["cash_after"], "cash_after equals the replayed cash",
+              _first(issues["cash_after"]), _first(issues["cash_after"]), "ledger_mismatch"),
+    ]
+    legal = all(c.passed for c in checks)
+
+    reported = {a: artifact["final_positions"].get(a) for a in problem.targets}
+    report_ok = reported == positions and to_cents(artifact["final_cash"]) == cash
+    checks.append(check("reported_final_state", report_ok,
+                        {"final_cash": fmt(cash), "final_positions": positions},
+                        {"final_cash": artifact["final_cash"], "final_positions": artifact["final_positions"]},
+                        "final_cash/final_positions do not match the replay of your own ledger", "ledger_mismatch"))
+
+    met = sorted(a for a in problem.targets if positions[a] == problem.targets[a])
+    partial = sorted(a for a in problem.targets
+                     if positions[a] not in (problem.targets[a], problem.positions[a]))
+    exp_met = expected["objective"]["met_targets"]
+    targets_ok = not partial and len(met) == exp_met
+    short = sorted(set(problem.targets) - set(met))
+    checks.append(check("targets", targets_ok,
+                        f"{exp_met} of {len(problem.targets)} assets at target" + (", no partial fills" if expected["impossible"] else ""),
+                        {"at_target": len(met), "short": short, "partially_filled": partial},
+                        f"assets short of target: {short}" + (f"; partially filled: {partial}" if partial else ""),
+                        "target_missed"))
+    checks.append(check("cash_floor", cash >= problem.floor, f">= {fmt(problem.floor)}", fmt(cash),
+                        f"closing cash {fmt(cash)} is below the floor {fmt(problem.floor)}", "cash_floor_breach"))
+
+    claimed = artifact["impossible"]
+    unmet_claim = sorted(str(a) for a in artifact["unmet_targets"])
+    if expected["impossible"]:
+        ok = claimed is True and unmet_claim == short and bool(short)
+        msg = ("the goal is impossible under the cash floor: set impossible=true and list the assets left short "
+               f"of target in unmet_targets (your ledger leaves {short})")
+        tag = "missing_impossibility_statement"
+    else:
+        ok = claimed is False and not unmet_claim
+        msg = "every target is reachable above the floor: impossible must be false and unmet_targets empty"
+        tag = "false_impossibility_claim"
+    checks.append(check("impossibility_statement", ok, {"impossible": expected["impossible"], "unmet_targets": short if expected["impossible"] else []},
+                        {"impossible": claimed, "unmet_targets": unmet_claim}, msg, tag))
+
+    exp_cash = expected["objective"]["final_cash_cents"]
+    optimal = legal and targets_ok and cash >= problem.floor and cash == exp_cash
+    if not legal:
+        why = "ledger is not legal, so it cannot be optimal"
+    elif cash < exp_cash:
+        why = f"closing cash {fmt(cash)} is below the best achievable {fmt(exp_cash)}: choose cheaper ticks/fewer orders"
+    else:
+        why = f"closing cash {fmt(cash)} does not match the best achievable {fmt(exp_cash)} with the targets met"
+    checks.append(check("optimality", optimal, {"met_targets": exp_met, "final_cash": fmt(exp_cash)},
+                        {"met_targets": len(met), "final_cash": fmt(cash)}, why, "suboptimal_ledger"))
+    return checks

@@ -1,0 +1,66 @@
+"""Verdict and Check: the one result shape every domain verifier returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Check(BaseModel):
+    id: str
+    passed: bool
+    expected: Any = None
+    actual: Any = None
+    message: str = ""
+    tag: str | None = Field(default=None, description="failure tag contributed when this check fails")
+
+
+class Verdict(BaseModel):
+    success: bool
+    score: float = Field(ge=0.0, le=1.0)
+    checks: list[Check] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    critique: str = ""
+
+    def failing(self) -> list[Check]:
+        return [c for c in self.checks if not c.passed]
+
+
+def check(cid: str, passed: bool, expected: Any = None, actual: Any = None, message: str = "",
+          tag: str | None = None) -> Check:
+    return Check(id=cid, passed=bool(passed), expected=expected, actual=actual,
+                 message="" if passed else message, tag=tag)
+
+
+def build_verdict(checks: list[Check], extra_tags: list[str] | None = None, limit: int = 3) -> Verdict:
+    """Score = share of checks passed; success only when every check passes and no episode-level tag."""
+    extra = list(extra_tags or [])
+    total = len(checks)
+    passed = sum(1 for c in checks if c.passed)
+    score = passed / total if total else 0.0
+    tags: list[str] = []
+    for tag in extra + [c.tag for c in checks if not c.passed and c.tag]:
+        if tag not in tags:
+            tags.append(tag)
+    failing = [c for c in checks if not c.passed]
+    success = total > 0 and not failing and not extra
+    if success:
+        critique = f"all {total} checks passed"
+    else:
+        parts = [f"{c.id}: {c.message}" for c in failing[:limit]]
+        if len(failing) > limit:
+            parts.append(f"... and {len(failing) - limit} more failing checks")
+        if not parts:
+            parts = [f"episode flagged: {', '.join(extra)}"]
+        critique = f"{passed}/{total} checks passed. " + " | ".join(parts)
+    return Verdict(success=success, score=score, checks=checks,
+                   tags=tags, critique=critique)
+
+
+def failed_verdict(tag: str, message: str) -> Verdict:
+    """A verdict for an episode that produced nothing checkable (crash, non-JSON, no artifact...)."""
+    return Verdict(success=False, score=0.0,
+                   checks=[Check(id=tag, passed=False, expected="a verifiable final artifact",
+                                 actual=None, message=message, tag=tag)],
+                   tags=[tag], critique=message)

@@ -1,0 +1,92 @@
+"""Settings: config.yaml (+ .env for secrets) validated by pydantic. Flags override at the CLI edge."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from stem.errors import StemError
+
+
+class SeedRange(BaseModel):
+    seed_start: int = Field(ge=0)
+    count: int = Field(ge=1)
+
+
+class TestSplit(BaseModel):
+    seed_floor: int = Field(default=1_000_000, ge=0)
+    count: int = Field(default=4, ge=1)
+
+
+class Splits(BaseModel):
+    train: SeedRange = SeedRange(seed_start=1000, count=8)
+    validation: SeedRange = SeedRange(seed_start=5000, count=4)
+    test: TestSplit = TestSplit()
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> "Splits":
+        t, v = self.train, self.validation
+        if t.seed_start < v.seed_start + v.count and v.seed_start < t.seed_start + t.count:
+            raise ValueError("train and validation seed ranges overlap")
+        if self.test.seed_floor < max(t.seed_start + t.count, v.seed_start + v.count):
+            raise ValueError("test.seed_floor must lie above the train and validation seed ranges")
+        return self
+
+
+class BenchmarkSettings(BaseModel):
+    difficulties: list[int] = Field(default_factory=lambda: [1, 2, 3, 4], min_length=1)
+    splits: Splits = Splits()
+
+
+class Paths(BaseModel):
+    benchmarks: str = "benchmarks"
+    logs: str = "logs"
+    genomes: str = "genomes"
+
+
+class EvolutionSettings(BaseModel):
+    population: int = Field(default=3, ge=1)
+    max_epochs: int = Field(default=6, ge=1)
+
+
+class Settings(BaseModel):
+    paths: Paths = Paths()
+    benchmark: BenchmarkSettings = BenchmarkSettings()
+    evolution: EvolutionSettings = EvolutionSettings()
+    root: Path = Path(".")
+
+    def path(self, name: str) -> Path:
+        return (self.root / getattr(self.paths, name)).resolve()
+
+    @property
+    def classic_suite(self) -> Path:
+        return self.path("benchmarks") / "classic"
+
+
+def load_settings(config: Path | None = None) -> Settings:
+    """Read config.yaml: --config, else $STEM_CONFIG, else ./config.yaml, else built-in defaults."""
+    if config is None and os.environ.get("STEM_CONFIG"):
+        config = Path(os.environ["STEM_CONFIG"])
+    if config is None:
+        config = Path("config.yaml")
+        if not config.is_file():
+            return Settings(root=Path.cwd())
+    if not config.is_file():
+        raise StemError(f"{config}: config file not found; pass --config PATH or create config.yaml")
+    try:
+        raw = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise StemError(f"{config}: not valid YAML{where}; fix the syntax") from None
+    if not isinstance(raw, dict):
+        raise StemError(f"{config}: top level must be a mapping of sections (paths, benchmark, ...)")
+    try:
+        return Settings.model_validate({**raw, "root": config.resolve().parent})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(root)"
+        raise StemError(f"{config}: field '{field}': {err['msg']}; fix config.yaml") from None
