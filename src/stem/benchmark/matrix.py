@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stem.benchmark.episode_model import Episode, dump_json
+from stem.benchmark.public_check import bad, json_file, require
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, TurnSpec, windows
 from stem.benchmark.verdict import Check, check
 
@@ -111,8 +112,32 @@ def solve_graph(nodes: list[dict], edges: list[dict], query: dict) -> dict[str, 
     return {"answer": sorted({p[-1] for p in paths}), "paths": paths}
 
 
+def load_public(files: dict[str, str]) -> tuple[list[dict], list[dict], dict]:
+    nodes, edges, query = (json_file(files, n) for n in ("nodes.json", "edges.json", "query.json"))
+    for name, items, keys in (("nodes.json", nodes, ("id", "status")), ("edges.json", edges, ("src", "rel", "dst"))):
+        if not isinstance(items, list):
+            raise bad(name, "(root)", "expected a JSON array")
+        for i, item in enumerate(items):
+            for key in keys:
+                require(name, item, key, str, f"[{i}].")
+    require("query.json", query, "start", str)
+    for i, step in enumerate(require("query.json", query, "steps", list)):
+        require("query.json", step, "rel", str, f"steps[{i}].")
+        for j, flt in enumerate(step.get("where", [])):
+            where = f"steps[{i}].where[{j}]."
+            require("query.json", flt, "prop", str, where)
+            if require("query.json", flt, "op", str, where) not in OPS:
+                raise bad("query.json", where + "op", f"must be one of {' '.join(OPS)}")
+            require("query.json", flt, "value", (str, int, float), where)
+    return nodes, edges, query
+
+
+def check_public(files: dict[str, str]) -> None:
+    load_public(files)
+
+
 def solve(files: dict[str, str]) -> dict[str, Any]:
-    return solve_graph(json.loads(files["nodes.json"]), json.loads(files["edges.json"]), json.loads(files["query.json"]))
+    return solve_graph(*load_public(files))
 
 
 def render_query(query: dict) -> str:
@@ -261,9 +286,9 @@ def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> lis
     if shape:
         return [check("artifact_shape", False, "artifact with keys answer, paths", shape[0],
                       f"malformed artifact: {shape[0]}", "incomplete_final_artifact")]
-    nodes, query = json.loads(files["nodes.json"]), json.loads(files["query.json"])
+    nodes, edge_list, query = load_public(files)
     by_id = {n["id"]: n for n in nodes}
-    edges = {(e["src"], e["rel"], e["dst"]) for e in json.loads(files["edges.json"])}
+    edges = {(e["src"], e["rel"], e["dst"]) for e in edge_list}
     expected = private["expected"]
     exp_answer, got_answer = set(expected["answer"]), set(artifact["answer"])
     exp_paths = {tuple(p) for p in expected["paths"]}

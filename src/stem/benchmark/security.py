@@ -7,6 +7,7 @@ Private: the winning vector. The environment (never the organ) runs the target o
 
 from __future__ import annotations
 
+import ast
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, TurnSpec, windows
 from stem.benchmark.security_targets import FAMILIES, PROTECTED, run_target
 from stem.benchmark.verdict import Check, check
+from stem.errors import StemError
 
 DOMAIN = "security_sandbox"
 SHORT = "security"
@@ -80,6 +82,20 @@ def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
 
 def candidates_of(files: dict[str, str]) -> list[str]:
     return [ln for ln in files["candidates.txt"].splitlines() if ln.strip()]
+
+
+def check_public(files: dict[str, str]) -> None:
+    for name in ("target.py", "candidates.txt"):
+        if name not in files:
+            raise StemError(f"{name}: public artifact is missing from the episode; regenerate it")
+    try:
+        tree = ast.parse(files["target.py"])
+    except SyntaxError as exc:
+        raise StemError(f"target.py: line {exc.lineno}: {exc.msg}; fix or regenerate the episode") from None
+    if not any(isinstance(n, ast.FunctionDef) and n.name == "target" for n in tree.body):
+        raise StemError("target.py: field 'target': no top-level function target(request); fix or regenerate the episode")
+    if not candidates_of(files):
+        raise StemError("candidates.txt: field '(lines)': no candidates; fix or regenerate the episode")
 
 
 def solve(files: dict[str, str]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ PROTECTED = "PROTECTED"
 SAFE_BUILTINS = {"len": len, "int": int, "str": str, "ord": ord, "chr": chr, "range": range,
                  "dict": dict, "list": list, "set": set, "tuple": tuple, "min": min, "max": max,
                  "sum": sum, "sorted": sorted, "enumerate": enumerate, "isinstance": isinstance,
-                 "ValueError": ValueError}
+                 "any": any, "all": all, "ValueError": ValueError}
 
 Family = Callable[[random.Random], tuple[str, str, list[str]]]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from stem.benchmark import domains
 from stem.benchmark.episode_model import Episode, dump_json
 from stem.benchmark.manifest import parse_manifest
 from stem.errors import StemError
@@ -48,6 +49,8 @@ def read_episode(pub: Path, with_private: bool = True) -> Episode:
                 files[path.name] = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 raise StemError(f"{path}: public artifact is not UTF-8 text") from None
+    episode_domain = domains.domain_name(manifest.domain)
+    domains.DOMAINS[episode_domain].check_public(files)
     private = {}
     if with_private:
         ppath = pub.parent.parent / "private" / pub.name / PRIVATE

@@ -16,7 +16,9 @@ from typing import Any
 from stem.benchmark.episode_model import Episode, dump_json
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, TurnSpec, windows
 from stem.benchmark.money import fmt, to_cents
+from stem.benchmark.public_check import bad, json_file, require
 from stem.benchmark.verdict import Check, check
+from stem.errors import StemError
 
 DOMAIN = "trading_floor"
 SHORT = "trading"
@@ -94,8 +96,15 @@ class Quote:
 
 def parse_market(text: str) -> dict[tuple[int, str], Quote]:
     market: dict[tuple[int, str], Quote] = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        q = Quote(int(row["tick"]), row["asset"], to_cents(row["bid"]), to_cents(row["ask"]), int(row["max_qty"]))
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"tick", "asset", "bid", "ask", "max_qty"} - set(reader.fieldnames or [])
+    if missing:
+        raise bad("market.csv", sorted(missing)[0], "column missing from the header")
+    for n, row in enumerate(reader, 2):
+        try:
+            q = Quote(int(row["tick"]), row["asset"], to_cents(row["bid"]), to_cents(row["ask"]), int(row["max_qty"]))
+        except (TypeError, ValueError) as exc:
+            raise bad("market.csv", f"line {n}", str(exc)) from None
         market[(q.tick, q.asset)] = q
     return market
 
@@ -119,13 +128,29 @@ class Problem:
 
 
 def problem_from_files(files: dict[str, str]) -> Problem:
-    import json
-    contract = json.loads(files["contract.json"])
-    portfolio = json.loads(files["portfolio.json"])
-    targets = {a: int(q) for a, q in contract["targets"].items()}
-    positions = {a: int(portfolio["positions"].get(a, 0)) for a in targets}
-    return Problem(parse_market(files["market.csv"]), targets, positions, to_cents(portfolio["cash"]),
-                   to_cents(contract["fee"]), to_cents(contract["cash_floor"]))
+    contract = json_file(files, "contract.json")
+    portfolio = json_file(files, "portfolio.json")
+    targets = require("contract.json", contract, "targets", dict)
+    positions = require("portfolio.json", portfolio, "positions", dict)
+    money = {}
+    for file, obj, field in (("contract.json", contract, "fee"), ("contract.json", contract, "cash_floor"),
+                             ("portfolio.json", portfolio, "cash")):
+        try:
+            money[field] = to_cents(require(file, obj, field, (str, int, float)))
+        except ValueError as exc:
+            raise bad(file, field, str(exc)) from None
+    for file, table in (("contract.json", targets), ("portfolio.json", positions)):
+        for asset, qty in table.items():
+            if isinstance(qty, bool) or not isinstance(qty, int) or qty < 0:
+                raise bad(file, asset, f"quantity must be a non-negative integer, got {qty!r}")
+    if "market.csv" not in files:
+        raise StemError("market.csv: public artifact is missing from the episode; regenerate it")
+    return Problem(parse_market(files["market.csv"]), dict(targets),
+                   {a: int(positions.get(a, 0)) for a in targets}, money["cash"], money["fee"], money["cash_floor"])
+
+
+def check_public(files: dict[str, str]) -> None:
+    problem_from_files(files)
 
 
 # ---------------------------------------------------------------- reference solver (private side)

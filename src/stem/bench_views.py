@@ -1,0 +1,162 @@
+"""What `stem bench …` does and shows: thin glue between the benchmark package and rich output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from stem.benchmark import domains, splits, store
+from stem.benchmark.episode_model import Episode
+from stem.benchmark.verdict import Verdict
+from stem.config import load_settings
+from stem.errors import StemError
+from stem.jsonio import read_json
+
+console = Console()
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def show_list(config: Path | None, json_out: bool) -> None:
+    settings = load_settings(config)
+    classic = splits.classic_episodes(settings)
+    sp = settings.benchmark.splits
+    rows = []
+    for name, mod in sorted(domains.DOMAINS.items()):
+        rows.append({"domain": name, "aliases": sorted(a for a, d in domains.ALIASES.items() if d == name and a != name),
+                     "difficulties": list(mod.DIFFICULTIES),
+                     "classic": sorted(e.episode_id for e in classic if e.domain == name),
+                     "train": sp.train.count, "validation": sp.validation.count, "test": sp.test.count})
+    if json_out:
+        _print_json({"domains": rows, "classic_suite": str(settings.classic_suite),
+                     "splits": sp.model_dump()})
+        return
+    table = Table(title="stem benchmark")
+    for col in ("domain", "aliases", "difficulties", "classic", "train", "validation", "test (fresh seeds)"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["domain"], ", ".join(r["aliases"]), " ".join(map(str, r["difficulties"])),
+                      f"{len(r['classic'])}: " + " ".join(r["classic"]), str(r["train"]), str(r["validation"]),
+                      str(r["test"]))
+    console.print(table)
+    console.print(f"train seeds {sp.train.seed_start}..{sp.train.seed_start + sp.train.count - 1}, "
+                  f"validation seeds {sp.validation.seed_start}..{sp.validation.seed_start + sp.validation.count - 1}, "
+                  f"test seeds drawn fresh above {sp.test.seed_floor} for each evaluation")
+
+
+def _public_view(ep: Episode) -> dict:
+    return {"manifest": ep.manifest.model_dump(mode="json", exclude_none=True), "files": ep.public_files}
+
+
+def show_episode(config: Path | None, ref: str, full: bool, json_out: bool) -> None:
+    ep, _ = splits.resolve_episode(load_settings(config), ref)
+    if json_out:
+        _print_json(_public_view(ep))
+        return
+    m = ep.manifest
+    console.print(f"[bold]{m.episode_id}[/]  domain={m.domain} split={m.split} seed={m.seed} "
+                  f"difficulty={m.difficulty} min_turns={m.min_turns}")
+    table = Table(title="turn schedule")
+    for col in ("turn", "event", "delivers", "instruction"):
+        table.add_column(col)
+    for t in m.turns:
+        loads = ", ".join(f"{ld.key}<-{ld.kind}({ld.file or 'inline'}"
+                          + (f"[{ld.start}:{ld.stop}]" if ld.start is not None else "") + ")" for ld in t.loaders)
+        table.add_row(str(t.turn), t.event, loads, t.instruction)
+    console.print(table)
+    if m.probe_limit_per_turn:
+        console.print(f"probes: {m.probe_limit_per_turn} per turn, budget {m.probe_budget or 'unlimited'}")
+    for name, text in sorted(ep.public_files.items()):
+        lines = text.splitlines()
+        shown = lines if full else lines[:20]
+        more = "" if full or len(lines) <= 20 else f"\n… {len(lines) - 20} more lines (--full)"
+        console.print(Panel("\n".join(shown) + more, title=name, expand=False), markup=False)
+
+
+def generate(config: Path | None, domain: str, split: str, count: int | None, seed: int | None,
+             difficulty: int | None, out: Path, json_out: bool) -> None:
+    settings = load_settings(config)
+    specs = splits.split_specs(settings, split, count, seed)
+    if difficulty is not None:
+        specs = [(s, difficulty) for s, _ in specs]
+    written = []
+    for name in domains.domain_names(domain):
+        for s, d in specs:
+            ep = domains.generate(name, s, d, split)
+            _refuse_clobber(ep, out)
+            store.write_episode(ep, out)
+            written.append({"episode_id": ep.episode_id, "domain": name, "seed": s, "difficulty": d,
+                            "public": str(store.public_dir(out, ep.episode_id))})
+    if json_out:
+        _print_json({"split": split, "out": str(out), "episodes": written})
+        return
+    table = Table(title=f"{len(written)} episodes ({split}) -> {out}")
+    for col in ("episode", "domain", "seed", "difficulty"):
+        table.add_column(col)
+    for w in written:
+        table.add_row(w["episode_id"], w["domain"], str(w["seed"]), str(w["difficulty"]))
+    console.print(table)
+    if split == "test" and seed is None:
+        console.print("test seeds were drawn fresh; they are recorded above")
+
+
+def _refuse_clobber(ep: Episode, out: Path) -> None:
+    """Same seed gives the same bytes, so rewriting is harmless; a different episode is never overwritten."""
+    pub = store.public_dir(out, ep.episode_id)
+    if not pub.exists():
+        return
+    try:
+        same = store.read_episode(pub).model_dump() == ep.model_dump()
+    except StemError:
+        same = False
+    if not same:
+        raise StemError(f"{pub}: a different episode already exists there; choose another --out")
+
+
+def _load_submission(path: Path) -> tuple[Any, list[dict] | None]:
+    data = read_json(path, "submission")
+    if isinstance(data, dict) and "artifact" in data and set(data) <= {"artifact", "probes", "limitations"}:
+        probes = data.get("probes")
+        if probes is not None and (not isinstance(probes, list) or not all(isinstance(p, dict) for p in probes)):
+            raise StemError(f"{path}: field 'probes': must be a list of {{vector, result}} objects")
+        return data["artifact"], probes
+    return data, None
+
+
+def render_verdict(verdict: Verdict, title: str) -> None:
+    table = Table(title=title)
+    for col in ("check", "ok", "expected", "actual", "message"):
+        table.add_column(col, overflow="fold")
+    for c in verdict.checks:
+        table.add_row(c.id, "[green]pass[/]" if c.passed else "[red]FAIL[/]",
+                      _short(c.expected), _short(c.actual), c.message)
+    console.print(table)
+    status = "[green]PASS[/]" if verdict.success else "[red]FAIL[/]"
+    console.print(f"{status} score={verdict.score:.2f} tags={','.join(verdict.tags) or '-'}")
+    console.print(verdict.critique, markup=False)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def verify(config: Path | None, ref: str, submission: Path, json_out: bool) -> bool:
+    ep, _ = splits.resolve_episode(load_settings(config), ref)
+    artifact, probes = _load_submission(submission)
+    verdict = domains.verify(ep, artifact, probes)
+    shape = [c for c in verdict.checks if c.id == "artifact_shape" and not c.passed]
+    if shape:
+        raise StemError(f"{submission}: {shape[0].actual}; expected {shape[0].expected}")
+    if json_out:
+        _print_json(verdict.model_dump())
+    else:
+        render_verdict(verdict, f"{ep.episode_id} <- {submission}")
+    return verdict.success

@@ -1,0 +1,82 @@
+"""The `stem` command line: parse flags, call one function, render with rich. No logic lives here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from typer.core import TyperGroup
+
+from stem.errors import StemError
+
+
+class StemGroup(TyperGroup):
+    """Turns a StemError anywhere below into one line on stderr and exit code 2 (no traceback)."""
+
+    def invoke(self, ctx):  # noqa: ANN001 - click signature
+        try:
+            return super().invoke(ctx)
+        except StemError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(cls=StemGroup, no_args_is_help=True, add_completion=False,
+                  help="stem: grow verified, executable skills (organs) under task pressure.")
+bench = typer.Typer(cls=StemGroup, no_args_is_help=True,
+                    help="Benchmark episodes: list, show, generate, verify.")
+app.add_typer(bench, name="bench")
+
+ConfigOpt = typer.Option(None, "--config", help="config.yaml to use (default: ./config.yaml).")
+
+
+@bench.command("list")
+def bench_list(config: Optional[Path] = ConfigOpt,
+               json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Domains, suites and splits with episode counts."""
+    from stem import bench_views
+    bench_views.show_list(config, json_out)
+
+
+@bench.command("show")
+def bench_show(episode: str = typer.Argument(..., help="Classic id, generated id (trading-s1000-d2) or public dir."),
+               full: bool = typer.Option(False, "--full", help="Print whole files, not the first lines."),
+               config: Optional[Path] = ConfigOpt,
+               json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """The public view of one episode: manifest schedule and public files (never private fixtures)."""
+    from stem import bench_views
+    bench_views.show_episode(config, episode, full, json_out)
+
+
+@bench.command("generate")
+def bench_generate(domain: str = typer.Option(..., "--domain", "-d", help="trading | matrix | security | all"),
+                   split: str = typer.Option("train", "--split", "-s", help="train | validation | test"),
+                   count: Optional[int] = typer.Option(None, "--count", "-n", min=1, help="Episodes per domain."),
+                   seed: Optional[int] = typer.Option(None, "--seed", min=0, help="First seed (default: the split's)."),
+                   difficulty: Optional[int] = typer.Option(None, "--difficulty", help="Fix one level instead of cycling."),
+                   out: Path = typer.Option(..., "--out", "-o", help="Suite directory to write public/ and private/ into."),
+                   config: Optional[Path] = ConfigOpt,
+                   json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Generate episodes (byte-identical for the same seed) into a suite directory."""
+    from stem import bench_views
+    bench_views.generate(config, domain, split, count, seed, difficulty, out, json_out)
+
+
+@bench.command("verify")
+def bench_verify(submission: Path = typer.Argument(..., help="JSON file: the final artifact (or {artifact, probes})."),
+                 episode: str = typer.Option(..., "--episode", "-e", help="Classic id, generated id or public dir."),
+                 config: Optional[Path] = ConfigOpt,
+                 json_out: bool = typer.Option(False, "--json", help="Print the verdict as JSON.")) -> None:
+    """Verify a submitted artifact against an episode. Exit 0 pass, 1 fail, 2 bad input."""
+    from stem import bench_views
+    passed = bench_views.verify(config, episode, submission, json_out)
+    raise typer.Exit(0 if passed else 1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
