@@ -1,0 +1,57 @@
+"""Every reference solution passes its own verifier: 200 generated episodes per domain and level, plus classics."""
+
+from __future__ import annotations
+
+import pytest
+
+from stem.benchmark import domains, splits
+from stem.benchmark.episode import EpisodeRunner
+
+from conftest import artifact_of, oracle_turn
+
+CASES = [(name, level) for name, mod in sorted(domains.DOMAINS.items()) for level in mod.DIFFICULTIES]
+
+
+@pytest.mark.parametrize("domain,level", CASES)
+def test_reference_artifact_passes_on_200_generated_episodes(domain, level):
+    failures = []
+    for seed in range(200):
+        ep = domains.generate(domain, seed, level)
+        verdict = domains.verify(ep, artifact_of(ep), probes=[{"vector": ep.private["expected"].get("vector")}])
+        if not verdict.success:
+            failures.append((seed, verdict.critique))
+    assert failures == []
+
+
+def test_classic_suite_has_three_per_domain_and_an_impossible_trade(settings):
+    classic = splits.classic_episodes(settings)
+    per_domain = {name: [e for e in classic if e.domain == name] for name in domains.DOMAINS}
+    assert all(len(eps) >= 3 for eps in per_domain.values()), {k: len(v) for k, v in per_domain.items()}
+    assert any(e.private["expected"]["impossible"] for e in per_domain["trading_floor"])
+
+
+def test_every_classic_episode_passes_through_the_runner(settings, tmp_path):
+    for ep in splits.classic_episodes(settings):
+        result = EpisodeRunner(ep, tmp_path / ep.episode_id).run(oracle_turn(ep))
+        assert result.verdict.success, (ep.episode_id, result.verdict.critique)
+        assert result.turns_run == ep.manifest.min_turns
+
+
+@pytest.mark.parametrize("domain", sorted(domains.DOMAINS))
+def test_generated_episodes_pass_through_the_runner(domain, tmp_path):
+    for level in domains.DOMAINS[domain].DIFFICULTIES:
+        ep = domains.generate(domain, 77, level)
+        result = EpisodeRunner(ep, tmp_path / ep.episode_id).run(oracle_turn(ep))
+        assert result.verdict.success, (ep.episode_id, result.verdict.critique)
+
+
+def test_classic_expected_values_are_the_hand_checked_ones(settings):
+    """Hand-computed answers for the classic suite (worked out on paper from the public files)."""
+    eps = {e.episode_id: e.private["expected"] for e in splits.classic_episodes(settings)}
+    assert eps["trade_001"]["final_cash"] == "372.30"          # 10 ACME @9.60 + 6 BOLT @4.95, fees 1.00
+    assert [r["tick"] for r in eps["trade_002"]["ledger"] if r["asset"] == "CORN"] == [2, 4, 6]  # cooldown-aware
+    assert eps["trade_003"]["unmet_targets"] == ["FERN"] and eps["trade_003"]["final_cash"] == "204.40"
+    assert eps["graph_001"]["answer"] == ["apollo", "hermes"]
+    assert eps["graph_002"]["paths"] == [["api", "auth", "db", "logs"]]
+    assert eps["graph_003"]["answer"] == []
+    assert eps["sec_002"]["vector"] == "file=ledger&mode=read&mode=write"
