@@ -1,0 +1,1 @@
+"""Organ runtime: the AST validator, the isolation layers and the sandboxed worker."""

@@ -1,0 +1,322 @@
+"""Run one organ call in a fresh isolated worker process and bring back a schema-checked JSON result.
+
+Each call gets its own process: setpriv (drop to uid nobody when we are root) -> bwrap (every
+namespace unshared, read-only system dirs, only this episode's public files at /episode, empty
+environment, new session, die-with-parent) -> system python running worker.py, which applies
+rlimits and the seccomp filter before it reads the organ. The result comes back on fd 3; stdout
+and stderr go to capped files. On timeout the whole process group is killed; the pid namespace
+takes every descendant with it.
+
+With `prestart=True` the next worker is launched (and locked down) while the current call
+runs, so a call only pays for the job round-trip; every call still gets a fresh process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import hashlib
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stem.errors import StemError
+from stem.runtime import isolation
+from stem.runtime.result_schema import check_response
+from stem.runtime.seccomp_filter import compile_bpf
+
+WORKER_SOURCE = Path(__file__).with_name("worker.py")
+SANDBOX_EPISODE_DIR = "/episode"
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: float = 5.0
+    cpu_seconds: int = 4
+    memory_mb: int = 512
+    file_size_bytes: int = 1_000_000
+    open_files: int = 64
+    processes: int = 64
+    result_bytes: int = 2_000_000
+    log_bytes: int = 20_000
+
+    def rlimits(self) -> dict[str, int]:
+        """(soft, hard) pairs; CPU's hard limit is one second later so SIGXCPU arrives first."""
+        return {"RLIMIT_CPU": [self.cpu_seconds, self.cpu_seconds + 1],
+                "RLIMIT_AS": [self.memory_mb * 1024 * 1024] * 2,
+                "RLIMIT_FSIZE": [self.file_size_bytes] * 2, "RLIMIT_NOFILE": [self.open_files] * 2,
+                "RLIMIT_NPROC": [self.processes] * 2, "RLIMIT_CORE": [0, 0]}
+
+
+@dataclass
+class CallResult:
+    ok: bool
+    response: dict | None = None
+    tag: str | None = None
+    message: str = ""
+    line: int | None = None
+    wall_ms: float = 0.0
+    exit_code: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    layers: list[str] = field(default_factory=list)
+
+
+class _Runtime:
+    """A world-readable directory holding the worker script and staged public episode files."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="stem-sandbox-"))
+        os.chmod(self.root, 0o755)
+        self.worker = self.root / "worker.py"
+        shutil.copyfile(WORKER_SOURCE, self.worker)
+        os.chmod(self.worker, 0o644)
+        atexit.register(shutil.rmtree, self.root, True)
+
+    def stage(self, public_files: dict[str, str]) -> Path:
+        digest = hashlib.sha256(json.dumps(public_files, sort_keys=True).encode()).hexdigest()[:16]
+        target = self.root / "episodes" / digest
+        if not target.is_dir():
+            tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".stage-"))
+            for name, text in public_files.items():
+                (tmp / name).write_text(text, encoding="utf-8")
+                os.chmod(tmp / name, 0o444)
+            os.chmod(tmp, 0o555)
+            (self.root / "episodes").mkdir(exist_ok=True, mode=0o755)
+            os.chmod(self.root / "episodes", 0o755)
+            try:
+                os.rename(tmp, target)
+            except OSError:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return target
+
+
+@dataclass
+class _Worker:
+    proc: subprocess.Popen
+    result_fd: int
+    stdout: Any
+    stderr: Any
+    episode_dir: Path | None
+
+
+def _bind_system(args: list[str]) -> None:
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    args += ["--ro-bind", "/usr", "/usr"]
+
+
+class Sandbox:
+    def __init__(self, limits: Limits | None = None, unsafe_no_isolation: bool = False, prestart: bool = False):
+        self.limits = limits or Limits()
+        self.report = isolation.detect()
+        self.unsafe = unsafe_no_isolation
+        if not self.report.isolated and not unsafe_no_isolation:
+            raise StemError("isolation unavailable: " + "; ".join(self.report.missing())
+                            + ". Fix it (see `stem doctor`) or pass --unsafe-no-isolation to run organs unisolated")
+        self.prestart = prestart
+        self._runtime = _Runtime()
+        self._ready: _Worker | None = None
+        self._bpf = base64.b64encode(compile_bpf()).decode() if self._layer("seccomp") else ""
+
+    def _layer(self, name: str) -> bool:
+        return any(layer.name == name and layer.available for layer in self.report.layers)
+
+    @property
+    def layers(self) -> list[str]:
+        if self.unsafe:
+            return ["rlimits"] + (["seccomp"] if self._bpf else []) + ["UNSAFE: no namespaces"]
+        return ["bubblewrap", "namespaces", "non-root uid", "seccomp", "rlimits"]
+
+    # -- process launch -------------------------------------------------------------------
+    def _command(self, episode_dir: Path | None) -> list[str]:
+        if self.unsafe:
+            python = self.report.interpreter or "python3"
+            return [python, "-I", "-S", "-B", "-X", "utf8", str(self._runtime.worker)]
+        args = [self.report.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+                "--cap-drop", "ALL", "--clearenv", "--setenv", "LANG", "C.UTF-8"]
+        _bind_system(args)
+        args += ["--dev", "/dev", "--ro-bind", str(self._runtime.worker), "/stem/worker.py"]
+        if episode_dir is not None:
+            args += ["--ro-bind", str(episode_dir), SANDBOX_EPISODE_DIR]
+        args += ["--remount-ro", "/", "--chdir", "/", "--",
+                 self.report.interpreter, "-I", "-S", "-B", "-X", "utf8", "/stem/worker.py"]
+        return self.report.drop_uid + args
+
+    def _spawn(self, episode_dir: Path | None) -> _Worker:
+        read_fd, write_fd = os.pipe()
+        out = tempfile.TemporaryFile()
+        err = tempfile.TemporaryFile()
+        env = {} if not self.unsafe else {"LANG": "C.UTF-8"}
+        cwd = str(episode_dir) if (self.unsafe and episode_dir) else "/"
+        try:
+            proc = subprocess.Popen(self._command(episode_dir), stdin=subprocess.PIPE, stdout=out, stderr=err,
+                                    pass_fds=(write_fd,), start_new_session=True, env=env, cwd=cwd)
+        finally:
+            os.close(write_fd)
+        header = {"rlimits": self.limits.rlimits(), "seccomp_bpf": self._bpf, "result_fd": write_fd}
+        try:
+            proc.stdin.write((json.dumps(header) + "\n").encode())
+            proc.stdin.flush()
+        except BrokenPipeError:
+            pass
+        return _Worker(proc, read_fd, out, err, episode_dir)
+
+    def _take(self, episode_dir: Path | None) -> _Worker:
+        worker, self._ready = self._ready, None
+        if worker is not None and worker.episode_dir == episode_dir and worker.proc.poll() is None:
+            return worker
+        if worker is not None:
+            self._discard(worker)
+        return self._spawn(episode_dir)
+
+    def _discard(self, worker: _Worker) -> None:
+        self._kill(worker.proc)
+        os.close(worker.result_fd)
+        worker.stdout.close()
+        worker.stderr.close()
+
+    @staticmethod
+    def _kill(proc: subprocess.Popen) -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def close(self) -> None:
+        if self._ready is not None:
+            self._discard(self._ready)
+            self._ready = None
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one call ---------------------------------------------------------------------------
+    def stage(self, public_files: dict[str, str]) -> Path:
+        return self._runtime.stage(public_files)
+
+    def artifacts_dir(self, episode_dir: Path | None) -> str:
+        if episode_dir is None:
+            return ""
+        return str(episode_dir) if self.unsafe else SANDBOX_EPISODE_DIR
+
+    def call(self, source: str, observation: dict, episode_dir: Path | None = None) -> CallResult:
+        worker = self._take(episode_dir)
+        start = time.monotonic()
+        job = json.dumps({"source": source, "observation": observation}) + "\n"
+        try:
+            worker.proc.stdin.write(job.encode())
+            worker.proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+        if self.prestart:
+            self._ready = self._spawn(episode_dir)
+        try:
+            return self._collect(worker, start)
+        finally:
+            os.close(worker.result_fd)
+            worker.stdout.close()
+            worker.stderr.close()
+
+    def _collect(self, worker: _Worker, start: float) -> CallResult:
+        lim = self.limits
+        deadline = start + lim.wall_seconds
+        chunks: list[bytes] = []
+        size = 0
+        timed_out = overflow = False
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([worker.result_fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(worker.result_fd, 65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > lim.result_bytes:
+                overflow = True
+                break
+            chunks.append(chunk)
+        if timed_out or overflow:
+            self._kill(worker.proc)
+        else:
+            try:
+                worker.proc.wait(timeout=max(0.05, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                self._kill(worker.proc)
+        self._kill(worker.proc)  # reap the whole group even after a clean exit (orphans die with it)
+        wall_ms = (time.monotonic() - start) * 1000
+        result = CallResult(ok=False, wall_ms=wall_ms, exit_code=worker.proc.returncode,
+                            stdout=_tail(worker.stdout, lim.log_bytes), stderr=_tail(worker.stderr, lim.log_bytes),
+                            layers=self.layers)
+        if timed_out:
+            result.tag, result.message = "timeout", f"wall-clock limit of {lim.wall_seconds:g}s exceeded; the worker was killed"
+            return result
+        if overflow:
+            result.tag, result.message = "resource_limit", f"result larger than {lim.result_bytes} bytes; the worker was killed"
+            return result
+        raw = b"".join(chunks)
+        if not raw:
+            result.tag, result.message = _no_result(worker.proc.returncode, lim, result.stderr)
+            return result
+        try:
+            payload = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            result.tag, result.message = "malformed_response", "the worker's result was not one JSON document"
+            return result
+        if not isinstance(payload, dict) or "ok" not in payload:
+            result.tag, result.message = "malformed_response", "the worker's result has no 'ok' field"
+            return result
+        if not payload["ok"]:
+            err = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+            result.tag = str(err.get("tag", "runtime_exception"))
+            result.message = str(err.get("message", "the organ failed"))[:2000]
+            result.line = err.get("line") if isinstance(err.get("line"), int) else None
+            return result
+        problem = check_response(payload.get("response"))
+        if problem:
+            result.tag, result.message = "malformed_response", problem
+            return result
+        result.ok, result.response = True, payload["response"]
+        return result
+
+
+def _tail(fh: Any, limit: int) -> str:
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    fh.seek(max(0, size - limit))
+    return fh.read().decode("utf-8", "replace")
+
+
+def _no_result(code: int | None, lim: Limits, stderr: str) -> tuple[str, str]:
+    sig = -code if code is not None and code < 0 else (code - 128 if code is not None and code > 128 else None)
+    if sig == signal.SIGXCPU or sig == signal.SIGKILL and "CPU" in stderr:
+        return "resource_limit", f"CPU limit of {lim.cpu_seconds}s reached"
+    if sig == signal.SIGXFSZ:
+        return "resource_limit", f"file-size limit of {lim.file_size_bytes} bytes reached"
+    if sig is not None:
+        return "runtime_exception", f"the worker died from signal {signal.Signals(sig).name}"
+    tail = stderr.strip().splitlines()[-1:] or [""]
+    return "runtime_exception", f"the organ exited (code {code}) without returning a result {tail[0][:200]}".strip()

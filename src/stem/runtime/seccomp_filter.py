@@ -1,0 +1,51 @@
+"""The seccomp filter for organ workers, compiled to BPF in the parent with pyseccomp (libseccomp).
+
+Default allow; deny what an organ never needs: sockets, new processes, exec, tracing, mounts,
+namespaces, kernel modules, keyrings, bpf, perf, io_uring. `clone` is allowed only with
+CLONE_THREAD (threads), and `clone3` answers ENOSYS so that glibc falls back to `clone` for
+threads (denying it with EPERM breaks thread creation).
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import tempfile
+
+DENY_EPERM = (
+    "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
+    "execve", "execveat", "fork", "vfork",
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
+    "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "move_mount", "open_tree",
+    "fsopen", "fsconfig", "fsmount", "fspick",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+    "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "open_by_handle_at", "name_to_handle_at", "personality", "acct", "swapon", "swapoff",
+    "reboot", "sethostname", "setdomainname", "iopl", "ioperm", "quotactl", "mknod", "mknodat",
+    "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups",
+)
+CLONE_THREAD = 0x00010000
+
+
+def _load():
+    import pyseccomp  # imported lazily: it loads libseccomp through ctypes
+    return pyseccomp
+
+
+@functools.lru_cache(maxsize=1)
+def compile_bpf() -> bytes:
+    """The filter as raw BPF bytes (struct sock_filter array), ready for prctl(PR_SET_SECCOMP)."""
+    sc = _load()
+    flt = sc.SyscallFilter(sc.ALLOW)
+    for name in DENY_EPERM:
+        try:
+            flt.add_rule(sc.ERRNO(errno.EPERM), name)
+        except (OSError, RuntimeError, ValueError):
+            continue  # syscall unknown on this architecture
+    flt.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
+    flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+    with tempfile.TemporaryFile() as fh:
+        flt.export_bpf(fh)
+        fh.seek(0)
+        return fh.read()
