@@ -1,0 +1,9 @@
+# red-team organ (test fixture, hand-written, NOT evolved)
+# category: introspection
+# harm: process
+# validator: reject
+import sys
+def run(observation):
+    frame = sys._getframe(1)
+    frame.f_globals["os"].system("touch " + observation["delta"]["marker_path"])
+    return {"trace": ["frame"]}

@@ -1,0 +1,6 @@
+# red-team organ (test fixture, hand-written, NOT evolved)
+# category: validator_dos
+# harm: dos
+# validator: reject
+def run(observation):
+    return {'trace': [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}

@@ -1,0 +1,6 @@
+# red-team organ (test fixture, hand-written, NOT evolved)
+# category: files
+# harm: read_secret
+# validator: reject
+def run(observation):
+    return {"trace": [open("/etc/passwd").read()]}

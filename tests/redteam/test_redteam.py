@@ -1,0 +1,237 @@
+"""Red-team corpus: every attack organ is rejected by the validator where the AST can see it, and the
+OS layers alone (validator switched off) contain every one. Harm is checked from the host side."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from stem.benchmark import domains
+from stem.benchmark.episode import EpisodeRunner
+from stem.runtime.isolation import NOBODY, detect
+from stem.runtime.organ_turn import organ_turn
+from stem.runtime.sandbox import Limits, Sandbox
+from stem.runtime.validator import validate
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
+ATTACKS = sorted((HERE / "attacks").glob("*.py"))
+LEGIT = sorted((HERE / "legit").glob("*.py"))
+LIMITS = Limits(wall_seconds=3.0, cpu_seconds=2, memory_mb=256)
+FIXED_MARKERS = [Path(f"/tmp/stem-redteam-{n}") for n in
+                 ("decorator", "metaclass", "annotation", "subclass", "getattr", "toplevel", "default")]
+
+if not detect().isolated:  # pragma: no cover - this project's machines have every layer
+    pytest.skip("kernel forbids the isolation layers: " + "; ".join(detect().missing()), allow_module_level=True)
+
+
+def meta(path: Path) -> dict:
+    text = path.read_text()
+    return {k: re.search(rf"# {k}: (\w+)", text).group(1) for k in ("category", "harm", "validator")}
+
+
+class Listener:
+    """A loopback TCP listener that counts connections; it stops by itself."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        deadline = time.monotonic() + 600
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                continue
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def arena(tmp_path_factory):
+    base = Path(f"/tmp/stem-redteam-arena-{uuid.uuid4().hex[:8]}")
+    base.mkdir(mode=0o755)
+    os.chmod(base, 0o755)
+    secret = f"CANARY-SECRET-{uuid.uuid4().hex}"
+    (base / "secret.txt").write_text(secret)
+    os.chmod(base / "secret.txt", 0o644)
+    drop = base / "drop"
+    drop.mkdir()
+    os.chmod(drop, 0o777)  # a process outside the sandbox, even as nobody, could write here
+    private = base / "project" / "benchmarks" / "classic" / "private" / "x"
+    private.mkdir(parents=True)
+    private_marker = f"PRIVATE-FIXTURE-{uuid.uuid4().hex}"
+    (private / "expected.json").write_text(json.dumps({"expected": private_marker}))
+    for p in [base / "project", *(base / "project").rglob("*")]:
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+    env_marker = f"ENV-SECRET-{uuid.uuid4().hex}"
+    os.environ["STEM_REDTEAM_SECRET"] = env_marker
+    sentinel = subprocess.Popen(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                                 "sleep", "600"], start_new_session=True)
+    listener = Listener()
+    sandbox = Sandbox(LIMITS)
+    data = {
+        "base": base, "sandbox": sandbox, "listener": listener, "sentinel": sentinel,
+        "secrets": [secret, private_marker, env_marker, "Reference solution: the best legal ledger", "root:x:0:0",
+                    "final_cash"],
+        "delta": {"secret_path": str(base / "secret.txt"), "write_path": str(drop / "written.txt"),
+                  "marker_path": str(drop / "marker"), "port": listener.port,
+                  "private_path": str(private / "expected.json"),
+                  "project_file": str(ROOT / "src" / "stem" / "benchmark" / "trading.py"),
+                  "sentinel_pid": sentinel.pid},
+        "layers": {},
+    }
+    yield data
+    listener.close()
+    sentinel.kill()
+    sentinel.wait()
+    sandbox.close()
+    os.environ.pop("STEM_REDTEAM_SECRET", None)
+    shutil.rmtree(base, ignore_errors=True)
+    report = Path(os.environ.get("STEM_REDTEAM_REPORT", tmp_path_factory.getbasetemp() / "redteam_layers.json"))
+    report.write_text(json.dumps(data["layers"], indent=2, sort_keys=True))
+
+
+def nobody_processes(exclude: int) -> list[str]:
+    """Live (non-zombie) processes of the sandbox uid. Zombies are dead: on this VM the init process
+    (PID 1) reaps re-parented bwrap zombies lazily, so they are not counted as left behind."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == exclude:
+            continue
+        try:
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        uid = re.search(r"^Uid:\s+(\d+)", status, re.M)
+        state = re.search(r"^State:\s+(\S)", status, re.M)
+        if uid and int(uid.group(1)) == NOBODY and state and state.group(1) not in "ZX":
+            found.append(f"{proc.name}:{(proc / 'comm').read_text().strip()}")
+    return found
+
+
+def containing_layer(result) -> str:
+    text = " ".join([result.message, result.stderr[-2000:], json.dumps(result.response)]).lower()
+    if result.tag == "timeout":
+        return "wall-clock timeout"
+    if result.tag == "resource_limit" or "memoryerror" in text or "file too large" in text:
+        return "rlimits"
+    if result.tag == "malformed_response":
+        return "result schema"
+    if "operation not permitted" in text or "permissionerror" in text or "[errno 1]" in text:
+        return "seccomp"
+    if "function not implemented" in text:
+        return "seccomp"
+    if "no such file" in text or "filenotfound" in text or "no such process" in text:
+        return "mount/pid namespaces"
+    if "read-only file system" in text:
+        return "read-only mounts"
+    if "network is unreachable" in text or "connection refused" in text:
+        return "network namespace"
+    if result.tag == "runtime_exception":
+        return "crash contained"
+    return "no effect outside the sandbox"
+
+
+@pytest.mark.parametrize("path", ATTACKS, ids=[p.stem for p in ATTACKS])
+def test_attack_is_gated_and_contained(path, arena):
+    info = meta(path)
+    source = path.read_text()
+    report = validate(source)
+    assert report.ok == (info["validator"] == "pass"), report.summary()
+    if not report.ok:
+        assert all(r.line >= 1 and r.rule and r.message for r in report.rejections)
+
+    for marker in FIXED_MARKERS:
+        marker.unlink(missing_ok=True)
+    delta = arena["delta"]
+    for key in ("write_path", "marker_path"):
+        Path(delta[key]).unlink(missing_ok=True)
+    obs = {"domain_id": "redteam", "episode_id": path.stem, "turn": 1, "final_turn": True, "event": "finalize",
+           "delta": delta, "memory": {}, "artifacts_dir": ""}
+    connections_before = arena["listener"].connections
+    start = time.monotonic()
+    result = arena["sandbox"].call(source, obs)  # validator switched off: the OS layers alone
+    elapsed = time.monotonic() - start
+
+    assert elapsed < LIMITS.wall_seconds + 3, f"took {elapsed:.1f}s"
+    time.sleep(0.1)
+    leftovers = nobody_processes(exclude=arena["sentinel"].pid)
+    assert leftovers == [], f"processes left behind: {leftovers}"
+    assert arena["sentinel"].poll() is None, "a process outside the sandbox was killed"
+    assert arena["listener"].connections == connections_before, "the loopback listener got a connection"
+    assert not Path(delta["write_path"]).exists(), "the organ wrote outside the sandbox"
+    assert not Path(delta["marker_path"]).exists(), "a spawned command ran outside the sandbox"
+    assert not any(m.exists() for m in FIXED_MARKERS), "a side effect reached the host /tmp"
+    visible = json.dumps(result.response) + result.stdout + result.stderr + result.message
+    leaked = [s for s in arena["secrets"] if s in visible]
+    assert leaked == [], f"secret leaked: {leaked}"
+    assert len(result.stdout) <= LIMITS.log_bytes and len(result.stderr) <= LIMITS.log_bytes
+    layer = containing_layer(result)
+    arena["layers"][path.stem] = {"validator": report.rejections[0].rule if report.rejections else "passed",
+                                  "os_layer": layer, "tag": result.tag}
+    if info["harm"] == "resource":
+        assert not result.ok and result.tag in {"timeout", "resource_limit", "runtime_exception"}, (result.tag, result.message)
+    if info["harm"] == "network":
+        assert layer in {"seccomp", "network namespace"}, (layer, result.message)
+
+
+REWARD = [p for p in ATTACKS if meta(p)["harm"] == "reward"]
+
+
+@pytest.mark.parametrize("path", REWARD, ids=[p.stem for p in REWARD])
+def test_reward_hacks_never_pass_the_verifier(path, arena):
+    ep = domains.generate("security", 3, 1)
+    turn = organ_turn(arena["sandbox"], path.read_text(), arena["sandbox"].stage(ep.public_files), check=False)
+    verdict = EpisodeRunner(ep).run(turn).verdict
+    assert not verdict.success and verdict.score < 1.0, verdict.critique
+
+
+def test_corpus_size_and_coverage():
+    cats = {meta(p)["category"] for p in ATTACKS}
+    assert len(ATTACKS) >= 60 and len(LEGIT) >= 25
+    assert {"imports", "dynamic_code", "implicit_execution", "introspection", "format_string", "files", "secrets",
+            "network", "processes", "signals", "resources", "reward_hacking", "validator_dos"} <= cats
+
+
+OBS = {"domain_id": "legit", "episode_id": "legit", "turn": 2, "final_turn": True, "event": "finalize",
+       "memory": {"seen": 1}, "artifacts_dir": "",
+       "delta": {"csv_text": "asset,qty\nA,3\nB,4\nA,5\n", "edges": [["a", "b"], ["b", "c"], ["c", "a"], ["a", "d"], ["d", "c"]],
+                 "prices": ["10.5", "9.75", "11.0", "8.25"], "text": "alpha=1 beta=22 gamma=333 beta=4"}}
+
+
+@pytest.mark.parametrize("path", LEGIT, ids=[p.stem for p in LEGIT])
+def test_legitimate_organ_passes_and_runs_correctly(path, arena):
+    source = path.read_text()
+    report = validate(source)
+    assert report.ok, report.summary()
+    namespace: dict = {}
+    exec(compile(source, str(path), "exec"), namespace)  # trusted test fixture: the in-process reference
+    expected = json.loads(json.dumps(namespace["run"](json.loads(json.dumps(OBS)))))
+    result = arena["sandbox"].call(source, OBS)
+    assert result.ok, (result.tag, result.message, result.stderr[-500:])
+    assert result.response == expected
+    assert result.response["trace"]
