@@ -27,6 +27,10 @@ app = typer.Typer(cls=StemGroup, no_args_is_help=True, add_completion=False,
 bench = typer.Typer(cls=StemGroup, no_args_is_help=True,
                     help="Benchmark episodes: list, show, generate, verify.")
 app.add_typer(bench, name="bench")
+organ = typer.Typer(cls=StemGroup, no_args_is_help=True, help="Organs: validate and run one in the sandbox.")
+app.add_typer(organ, name="organ")
+perf = typer.Typer(cls=StemGroup, no_args_is_help=True, help="Benchmarks that print numbers.")
+app.add_typer(perf, name="perf")
 
 ConfigOpt = typer.Option(None, "--config", help="config.yaml to use (default: ./config.yaml).")
 
@@ -72,6 +76,47 @@ def bench_verify(submission: Path = typer.Argument(..., help="JSON file: the fin
     from stem import bench_views
     passed = bench_views.verify(config, episode, submission, json_out)
     raise typer.Exit(0 if passed else 1)
+
+
+UnsafeOpt = typer.Option(False, "--unsafe-no-isolation",
+                         help="Run organs without namespaces when isolation is unavailable (loud, recorded).")
+
+
+@organ.command("check")
+def organ_check(file: Path = typer.Argument(..., help="Organ source file."),
+                json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """The validator's verdict with line-numbered reasons. Exit 0 accepted, 1 rejected, 2 bad input."""
+    from stem import organ_views
+    raise typer.Exit(0 if organ_views.check(file, json_out) else 1)
+
+
+@organ.command("run")
+def organ_run(file: Path = typer.Argument(..., help="Organ source file."),
+              episode: str = typer.Option(..., "--episode", "-e", help="Classic id, generated id or public dir."),
+              trace_dir: Optional[Path] = typer.Option(None, "--trace-dir", help="Write turn_NN_*.json here."),
+              unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
+              json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Run an organ through a full episode in the sandbox and print the verdict. Exit 0 pass, 1 fail, 2 bad input."""
+    from stem import organ_views
+    raise typer.Exit(0 if organ_views.run(file, episode, config, unsafe, trace_dir, json_out) else 1)
+
+
+@app.command("doctor")
+def doctor(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Check which isolation layers this machine offers. Exit 1 when organs could not run isolated."""
+    from stem import organ_views
+    raise typer.Exit(0 if organ_views.doctor(json_out) else 1)
+
+
+@perf.command("sandbox")
+def perf_sandbox(calls: int = typer.Option(60, "--calls", min=5, help="Sandboxed calls per mode."),
+                 pool: int = typer.Option(2, "--pool", min=1, help="Pre-started workers."),
+                 pause_ms: float = typer.Option(50.0, "--pause-ms", min=0, help="Gap between calls in the paced mode."),
+                 unsafe: bool = UnsafeOpt,
+                 json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Sandboxed organ calls per second, median and p95 latency, beside in-process calls."""
+    from stem import organ_views
+    organ_views.perf_sandbox(calls, pool, pause_ms, unsafe, json_out)
 
 
 def main() -> None:

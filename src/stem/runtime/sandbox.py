@@ -7,8 +7,9 @@ rlimits and the seccomp filter before it reads the organ. The result comes back 
 and stderr go to capped files. On timeout the whole process group is killed; the pid namespace
 takes every descendant with it.
 
-With `prestart=True` the next worker is launched (and locked down) while the current call
-runs, so a call only pays for the job round-trip; every call still gets a fresh process.
+With `prestart=N` a pool of N workers is launched (and locked down) ahead of the calls, and
+refilled after each take, so a call pays only for the job round-trip when the pool has had time
+to boot; every call still gets a fresh process that has run nothing before.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,16 +120,18 @@ def _bind_system(args: list[str]) -> None:
 
 
 class Sandbox:
-    def __init__(self, limits: Limits | None = None, unsafe_no_isolation: bool = False, prestart: bool = False):
+    def __init__(self, limits: Limits | None = None, unsafe_no_isolation: bool = False, prestart: int = 0):
         self.limits = limits or Limits()
         self.report = isolation.detect()
         self.unsafe = unsafe_no_isolation
         if not self.report.isolated and not unsafe_no_isolation:
             raise StemError("isolation unavailable: " + "; ".join(self.report.missing())
                             + ". Fix it (see `stem doctor`) or pass --unsafe-no-isolation to run organs unisolated")
-        self.prestart = prestart
+        self.prestart = int(prestart)
         self._runtime = _Runtime()
-        self._ready: _Worker | None = None
+        self._ready: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._filler: threading.Thread | None = None
         self._bpf = base64.b64encode(compile_bpf()).decode() if self._layer("seccomp") else ""
 
     def _layer(self, name: str) -> bool:
@@ -174,12 +178,20 @@ class Sandbox:
         return _Worker(proc, read_fd, out, err, episode_dir)
 
     def _take(self, episode_dir: Path | None) -> _Worker:
-        worker, self._ready = self._ready, None
-        if worker is not None and worker.episode_dir == episode_dir and worker.proc.poll() is None:
-            return worker
-        if worker is not None:
+        if self._filler is not None:
+            self._filler.join()
+            self._filler = None
+        while self._ready:
+            worker = self._ready.pop(0)
+            if worker.episode_dir == episode_dir and worker.proc.poll() is None:
+                return worker
             self._discard(worker)
         return self._spawn(episode_dir)
+
+    def warm(self, episode_dir: Path | None = None) -> None:
+        """Fill the pre-start pool for this episode (no-op without prestart)."""
+        while len(self._ready) < self.prestart:
+            self._ready.append(self._spawn(episode_dir))
 
     def _discard(self, worker: _Worker) -> None:
         self._kill(worker.proc)
@@ -199,9 +211,11 @@ class Sandbox:
             pass
 
     def close(self) -> None:
-        if self._ready is not None:
-            self._discard(self._ready)
-            self._ready = None
+        if self._filler is not None:
+            self._filler.join()
+            self._filler = None
+        while self._ready:
+            self._discard(self._ready.pop())
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -227,14 +241,24 @@ class Sandbox:
             worker.proc.stdin.close()
         except (BrokenPipeError, OSError):
             pass
-        if self.prestart:
-            self._ready = self._spawn(episode_dir)
         try:
             return self._collect(worker, start)
         finally:
             os.close(worker.result_fd)
             worker.stdout.close()
             worker.stderr.close()
+            if self.prestart:
+                self._refill(episode_dir)
+
+    def _refill(self, episode_dir: Path | None) -> None:
+        """Top the pool up in the background so the caller does not pay for the launch."""
+        def fill() -> None:
+            with self._lock:
+                self.warm(episode_dir)
+        if self._filler is not None:
+            self._filler.join()
+        self._filler = threading.Thread(target=fill, daemon=True)
+        self._filler.start()
 
     def _collect(self, worker: _Worker, start: float) -> CallResult:
         lim = self.limits
@@ -258,7 +282,8 @@ class Sandbox:
                 overflow = True
                 break
             chunks.append(chunk)
-        if timed_out or overflow:
+        if timed_out or overflow or chunks:
+            # with a complete result in hand, interpreter teardown is not worth waiting for
             self._kill(worker.proc)
         else:
             try:

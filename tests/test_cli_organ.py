@@ -1,0 +1,74 @@
+"""`stem organ …`, `stem doctor` and `stem perf sandbox` through the real CLI."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from stem.cli import app
+
+from conftest import ROOT
+
+runner = CliRunner()
+CFG = ["--config", str(ROOT / "config.yaml")]
+ORGANS = ROOT / "tests" / "fixtures" / "organs"
+
+
+def test_check_accepts_and_rejects_with_exit_codes(tmp_path):
+    ok = runner.invoke(app, ["organ", "check", str(ORGANS / "correct_matrix_organ.py")])
+    assert ok.exit_code == 0 and "accepted" in ok.output
+    bad = runner.invoke(app, ["organ", "check", str(ORGANS / "malicious_organ.py"), "--json"])
+    assert bad.exit_code == 1
+    data = json.loads(bad.output)
+    assert data["ok"] is False and data["rejections"][0]["rule"] == "import_not_allowed"
+    assert data["rejections"][0]["line"] == 2
+    missing = runner.invoke(app, ["organ", "check", str(tmp_path / "nope.py")])
+    assert missing.exit_code == 2 and "not found" in missing.output
+
+
+def test_run_correct_organ_passes_every_matrix_classic(tmp_path):
+    for eid in ("graph_001", "graph_002", "graph_003"):
+        result = runner.invoke(app, ["organ", "run", str(ORGANS / "correct_matrix_organ.py"), "-e", eid, "--json",
+                                     "--trace-dir", str(tmp_path / eid), *CFG])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        assert data["verdict"]["success"] and "bubblewrap" in data["isolation"]
+        assert (tmp_path / eid / "turn_01_observation.json").is_file()
+        obs = json.loads((tmp_path / eid / "turn_01_observation.json").read_text())
+        assert obs["artifacts_dir"] == "/episode"
+
+
+def test_run_correct_organ_on_generated_episode():
+    result = runner.invoke(app, ["organ", "run", str(ORGANS / "correct_matrix_organ.py"), "-e", "matrix-s41-d4", *CFG])
+    assert result.exit_code == 0, result.output and "PASS" in result.output
+
+
+def test_run_crashing_organ_fails_with_tag_and_line():
+    result = runner.invoke(app, ["organ", "run", str(ORGANS / "crashing_organ.py"), "-e", "trade_001", "--json", *CFG])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["verdict"]["tags"] == ["runtime_exception"]
+    assert data["failure"]["line"] == 5 and data["failure"]["turn"] == 2
+
+
+def test_run_malicious_organ_is_refused_before_running():
+    result = runner.invoke(app, ["organ", "run", str(ORGANS / "malicious_organ.py"), "-e", "graph_001", *CFG])
+    assert result.exit_code == 2
+    assert "rejected by the validator" in result.output and "import_not_allowed" in result.output
+
+
+def test_doctor_reports_every_layer():
+    result = runner.invoke(app, ["doctor", "--json"])
+    data = json.loads(result.output)
+    names = {layer["name"] for layer in data["layers"]}
+    assert {"bubblewrap", "namespaces", "non-root uid", "seccomp", "rlimits"} <= names
+    assert result.exit_code == (0 if data["isolated"] else 1)
+
+
+def test_perf_sandbox_prints_numbers():
+    result = runner.invoke(app, ["perf", "sandbox", "--calls", "5", "--pause-ms", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["in_process"]["median_ms"] > 0
+    assert len(data["sandboxed"]) == 3 and all(r["calls"] == 5 and r["median_ms"] > 0 for r in data["sandboxed"])

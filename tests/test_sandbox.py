@@ -1,0 +1,76 @@
+"""The sandbox with real processes: results, structured failures, limits, and the isolation guard."""
+
+from __future__ import annotations
+
+import pytest
+
+from stem.errors import StemError
+from stem.runtime import isolation
+from stem.runtime.sandbox import Limits, Sandbox
+
+OBS = {"turn": 1, "delta": {"x": 2}, "memory": {}}
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(Limits(wall_seconds=3, cpu_seconds=2, memory_mb=256)) as sb:
+        yield sb
+
+
+def test_result_comes_back_as_plain_json(sandbox):
+    r = sandbox.call("def run(observation):\n    return {'trace': [observation['delta']['x'] * 21]}\n", OBS)
+    assert r.ok and r.response == {"trace": [42]} and r.layers[0] == "bubblewrap"
+
+
+def test_exception_reports_the_organ_line(sandbox):
+    src = "def helper(d):\n    return d['missing']\n\ndef run(observation):\n    return helper({})\n"
+    r = sandbox.call(src, OBS)
+    assert (r.ok, r.tag, r.line) == (False, "runtime_exception", 2) and "KeyError" in r.message
+
+
+def test_timeout_kills_the_worker(sandbox):
+    r = sandbox.call("def run(observation):\n    while True:\n        pass\n", OBS)
+    assert r.tag in {"timeout", "resource_limit"} and r.wall_ms < 3000 + 2000
+
+
+def test_memory_limit_is_a_resource_limit(sandbox):
+    r = sandbox.call("def run(observation):\n    return {'trace': [len('x' * (2 ** 31))]}\n", OBS)
+    assert r.tag == "resource_limit"
+
+
+@pytest.mark.parametrize("body,needle", [
+    ("return [1]", "must return a dict"),
+    ("return {'trace': 'x'}", "'trace' must be a list"),
+    ("return {'trace': [], 'verdict': 1}", "unknown response keys"),
+    ("return {'trace': [set()]}", "not plain JSON"),
+])
+def test_response_schema(sandbox, body, needle):
+    r = sandbox.call(f"def run(observation):\n    {body}\n", OBS)
+    assert r.tag == "malformed_response" and needle in r.message
+
+
+def test_episode_files_are_mounted_read_only(sandbox):
+    d = sandbox.stage({"rules.txt": "hello rules"})
+    src = ("def run(observation):\n    import pathlib\n    p = pathlib.Path(observation['dir']) / 'rules.txt'\n"
+           "    text = p.read_text()\n    try:\n        p.write_text('x')\n        wrote = 'yes'\n"
+           "    except OSError as exc:\n        wrote = type(exc).__name__\n    return {'trace': [text, wrote]}\n")
+    r = sandbox.call(src, dict(OBS, dir=sandbox.artifacts_dir(d)), d)
+    assert r.ok and r.response["trace"][0] == "hello rules" and r.response["trace"][1] != "yes"
+
+
+def test_prestarted_pool_gives_fresh_processes():
+    src = "COUNT = []\ndef run(observation):\n    COUNT.append(1)\n    return {'trace': [len(COUNT)]}\n"
+    with Sandbox(prestart=2) as sb:
+        results = [sb.call(src, OBS) for _ in range(4)]
+    assert [r.response["trace"] for r in results] == [[1]] * 4  # no state survives between calls
+
+
+def test_refuses_without_isolation_unless_unsafe(monkeypatch):
+    report = isolation.IsolationReport(layers=[isolation.Layer("namespaces", False, "kernel says no")],
+                                       interpreter=isolation.find_interpreter())
+    monkeypatch.setattr(isolation, "detect", lambda: report)
+    with pytest.raises(StemError, match="--unsafe-no-isolation"):
+        Sandbox()
+    with Sandbox(unsafe_no_isolation=True) as sb:
+        r = sb.call("def run(observation):\n    return {'trace': ['unsafe']}\n", OBS)
+    assert r.ok and "UNSAFE: no namespaces" in r.layers
