@@ -59,11 +59,29 @@ def test_run_malicious_organ_is_refused_before_running():
 
 
 def test_doctor_reports_every_layer():
-    result = runner.invoke(app, ["doctor", "--json"])
+    result = runner.invoke(app, ["doctor", "--json", "--llm", "replay", *CFG])
     data = json.loads(result.output)
     names = {layer["name"] for layer in data["layers"]}
     assert {"bubblewrap", "namespaces", "non-root uid", "seccomp", "rlimits"} <= names
     assert result.exit_code == (0 if data["isolated"] else 1)
+
+
+def test_doctor_checks_an_llm_profile_against_a_live_endpoint(monkeypatch):
+    from fake_openai import FakeOpenAI, Step
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with FakeOpenAI([Step("pong")]) as srv:
+        result = runner.invoke(app, ["doctor", "--json", "--llm", "openai", "--base-url", srv.url, *CFG])
+    checks = {p["check"]: p for p in json.loads(result.output)["llm"]}
+    assert checks["api key"]["ok"] and checks["endpoint"]["ok"] and "fake-model" in checks["endpoint"]["detail"]
+    assert checks["ping"]["ok"] and "pong" in checks["ping"]["detail"]
+
+
+def test_doctor_offline_names_the_missing_key(monkeypatch):
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    result = runner.invoke(app, ["doctor", "--llm", "gemini", "--offline", "--json", *CFG])
+    checks = {p["check"]: p for p in json.loads(result.output)["llm"]}
+    assert result.exit_code == 1 and not checks["api key"]["ok"] and "GEMINI_API_KEY" in checks["api key"]["detail"]
+    assert checks["network"]["detail"].startswith("skipped")
 
 
 def test_perf_sandbox_prints_numbers():

@@ -101,11 +101,19 @@ def organ_run(file: Path = typer.Argument(..., help="Organ source file."),
     raise typer.Exit(0 if organ_views.run(file, episode, config, unsafe, trace_dir, json_out) else 1)
 
 
+LlmOpt = typer.Option(None, "--llm", help="LLM profile from config.yaml (gemini, openai, ollama, vllm, llamacpp, command, replay).")
+ModelOpt = typer.Option(None, "--model", help="Override the profile's model.")
+BaseUrlOpt = typer.Option(None, "--base-url", help="Override the profile's base URL.")
+
+
 @app.command("doctor")
-def doctor(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """Check which isolation layers this machine offers. Exit 1 when organs could not run isolated."""
+def doctor(llm: Optional[str] = LlmOpt, model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt,
+           offline: bool = typer.Option(False, "--offline", help="Skip the network checks of the LLM profile."),
+           config: Optional[Path] = ConfigOpt,
+           json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Isolation layers for organs and the selected LLM profile. Exit 1 when something is not usable."""
     from stem import organ_views
-    raise typer.Exit(0 if organ_views.doctor(json_out) else 1)
+    raise typer.Exit(0 if organ_views.doctor(json_out, config, llm, model, base_url, offline) else 1)
 
 
 @perf.command("sandbox")

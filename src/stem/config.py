@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from stem.errors import StemError
+from stem.llm.settings import LLMSettings
 
 
 class SeedRange(BaseModel):
@@ -42,6 +43,7 @@ class BenchmarkSettings(BaseModel):
 
 
 class Paths(BaseModel):
+    prompts: str = "prompts"
     benchmarks: str = "benchmarks"
     logs: str = "logs"
     genomes: str = "genomes"
@@ -56,6 +58,7 @@ class Settings(BaseModel):
     paths: Paths = Paths()
     benchmark: BenchmarkSettings = BenchmarkSettings()
     evolution: EvolutionSettings = EvolutionSettings()
+    llm: LLMSettings = LLMSettings()
     root: Path = Path(".")
 
     def path(self, name: str) -> Path:
@@ -73,6 +76,7 @@ def load_settings(config: Path | None = None) -> Settings:
     if config is None:
         config = Path("config.yaml")
         if not config.is_file():
+            _load_env(Path.cwd())
             return Settings(root=Path.cwd())
     if not config.is_file():
         raise StemError(f"{config}: config file not found; pass --config PATH or create config.yaml")
@@ -84,9 +88,18 @@ def load_settings(config: Path | None = None) -> Settings:
         raise StemError(f"{config}: not valid YAML{where}; fix the syntax") from None
     if not isinstance(raw, dict):
         raise StemError(f"{config}: top level must be a mapping of sections (paths, benchmark, ...)")
+    _load_env(config.resolve().parent)
     try:
         return Settings.model_validate({**raw, "root": config.resolve().parent})
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or "(root)"
         raise StemError(f"{config}: field '{field}': {err['msg']}; fix config.yaml") from None
+
+
+def _load_env(root: Path) -> None:
+    """API keys from <root>/.env; variables already in the environment win."""
+    from dotenv import load_dotenv
+    env = root / ".env"
+    if env.is_file():
+        load_dotenv(env, override=False)

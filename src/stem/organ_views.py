@@ -78,11 +78,17 @@ def run(path: Path, episode: str, config: Path | None, unsafe: bool, trace_dir: 
     return result.verdict.success
 
 
-def doctor(json_out: bool) -> bool:
+def doctor(json_out: bool, config: Path | None = None, llm: str | None = None, model: str | None = None,
+           base_url: str | None = None, offline: bool = False) -> bool:
+    from dataclasses import asdict
+
+    from stem.llm.doctor import check_profile
     rep = isolation.detect()
+    probes = check_profile(load_settings(config).llm, llm, model, base_url, offline)
+    llm_ok = all(p.ok for p in probes)
     if json_out:
-        print(json.dumps(rep.as_dict(), indent=2))
-        return rep.isolated
+        print(json.dumps(rep.as_dict() | {"llm": [asdict(p) for p in probes], "llm_ok": llm_ok}, indent=2))
+        return rep.isolated and llm_ok
     table = Table(title="organ isolation layers")
     for col in ("layer", "status", "detail"):
         table.add_column(col, overflow="fold")
@@ -94,7 +100,13 @@ def doctor(json_out: bool) -> bool:
         console.print("[green]organs will run isolated[/]")
     else:
         console.print("[bold red]isolation is incomplete: organs will not run unless you pass --unsafe-no-isolation[/]")
-    return rep.isolated
+    llm_table = Table(title="LLM profile")
+    for col in ("check", "status", "detail"):
+        llm_table.add_column(col, overflow="fold")
+    for p in probes:
+        llm_table.add_row(p.check, "[green]ok[/]" if p.ok else "[red]FAIL[/]", p.detail)
+    console.print(llm_table)
+    return rep.isolated and llm_ok
 
 
 def perf_sandbox(calls: int, pool: int, pause_ms: float, unsafe: bool, json_out: bool) -> None:

@@ -1,0 +1,1 @@
+"""LLM layer: OpenAI-compatible endpoints, a command provider, record/replay, retries and budgets."""

@@ -1,0 +1,100 @@
+"""LLMClient: one logical call = attempts with backoff, accounting, budget caps, and one record in calls.jsonl."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from stem.errors import StemError
+from stem.llm import records
+from stem.llm.budget import Budget, BudgetExceeded
+from stem.llm.providers import CommandProvider, OpenAIProvider, RawAnswer, ReplayProvider
+from stem.llm.retry import LLMError, RetryPolicy
+from stem.llm.settings import LLMSettings, Profile, resolve_profile
+
+
+class LLMClient:
+    def __init__(self, name: str, profile: Profile, provider, settings: LLMSettings, calls_file: Path | None,
+                 sleep: Callable[[float], None] = time.sleep, seed: int | None = None,
+                 budget: Budget | None = None):
+        self.name, self.profile, self.provider = name, profile, provider
+        self.policy = RetryPolicy(settings.retry, random.Random(seed))
+        self.budget = budget or Budget(settings.budget)
+        self.calls_file = calls_file
+        self.sleep = sleep
+
+    def complete(self, messages: list[dict[str, str]], purpose: str = "", json_mode: bool = True) -> RawAnswer:
+        """One answer, or LLMError after the retry policy gives up, or BudgetExceeded before calling."""
+        self.budget.check()
+        key = records.request_hash(messages)
+        waits: list[float] = []
+        attempt = 0
+        start = time.monotonic()
+        while True:
+            attempt += 1
+            try:
+                answer = self.provider.send(messages, json_mode)
+                break
+            except LLMError as exc:
+                delay = self.policy.delay(attempt, exc)
+                if delay is None:
+                    self._record(key, purpose, messages, None, attempt, waits, start, exc)
+                    raise
+                waits.append(delay)
+                self.sleep(delay)
+        usd = self.profile.prices.cost(answer.prompt_tokens, answer.completion_tokens)
+        self.budget.add(answer.prompt_tokens, answer.completion_tokens, usd)
+        self._record(key, purpose, messages, answer, attempt, waits, start, None, usd)
+        return answer
+
+    def _record(self, key: str, purpose: str, messages: list[dict[str, str]], answer: RawAnswer | None, attempts: int,
+                waits: list[float], start: float, error: LLMError | None, usd: float = 0.0) -> None:
+        if self.calls_file is None:
+            return
+        rec = records.CallRecord(
+            request_hash=key, profile=self.name, model=self.profile.model, purpose=purpose, messages=messages,
+            answer=answer.text if answer else None, finish_reason=answer.finish_reason if answer else None,
+            prompt_tokens=answer.prompt_tokens if answer else 0,
+            completion_tokens=answer.completion_tokens if answer else 0,
+            tokens_estimated=answer.tokens_estimated if answer else False, usd=usd,
+            latency_ms=(time.monotonic() - start) * 1000, attempts=attempts, waits=waits,
+            error=str(error) if error else None, error_kind=error.kind if error else None)
+        records.append(self.calls_file, rec)
+
+
+def missing_key(profile: Profile) -> str | None:
+    """The name of the environment variable the profile needs but does not have."""
+    if profile.provider == "openai" and profile.api_key_env and not os.environ.get(profile.api_key_env):
+        return profile.api_key_env
+    return None
+
+
+def build_client(settings: LLMSettings, name: str | None = None, model: str | None = None,
+                 base_url: str | None = None, calls_file: Path | None = None, replay_from: Path | None = None,
+                 sleep: Callable[[float], None] = time.sleep, seed: int | None = None) -> LLMClient:
+    """The configured client. A missing key or replay source is a one-line StemError naming the fix."""
+    chosen, profile = resolve_profile(settings, name, model, base_url)
+    if profile.provider == "replay":
+        if replay_from is None:
+            raise StemError("--llm replay needs --replay-from RUN_DIR (a run with llm/calls.jsonl)")
+        calls = replay_from / "llm" / "calls.jsonl" if replay_from.is_dir() else replay_from
+        provider = ReplayProvider(chosen, calls)
+    elif profile.provider == "command":
+        try:
+            provider = CommandProvider(chosen, profile)
+        except LLMError as exc:
+            raise StemError(str(exc)) from None
+    else:
+        env = missing_key(profile)
+        if env:
+            raise StemError(f"LLM profile '{chosen}' needs {env}: set it in the environment or .env, or choose "
+                            "--llm ollama, --llm command or --llm replay")
+        key = os.environ.get(profile.api_key_env) if profile.api_key_env else None
+        provider = OpenAIProvider(chosen, profile, key)
+    return LLMClient(chosen, profile, provider, settings, calls_file, sleep, seed)
+
+
+__all__ = ["LLMClient", "LLMError", "BudgetExceeded", "build_client", "missing_key"]

@@ -1,0 +1,70 @@
+"""llm/calls.jsonl: one JSON line per LLM call, appended atomically; read back for replay."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from stem.errors import StemError
+
+
+class CallRecord(BaseModel):
+    request_hash: str
+    profile: str
+    model: str
+    purpose: str = ""
+    messages: list[dict[str, str]]
+    answer: str | None = None
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    tokens_estimated: bool = False
+    usd: float = 0.0
+    latency_ms: float = 0.0
+    attempts: int = 0
+    waits: list[float] = Field(default_factory=list)
+    error: str | None = None
+    error_kind: str | None = None
+
+
+def request_hash(messages: list[dict[str, str]]) -> str:
+    """Stable identity of a request: what was asked, not who answered, so a replay with another
+    profile or model still finds it."""
+    canonical = json.dumps(messages, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def append(path: Path, record: CallRecord) -> None:
+    """One write() of one line with O_APPEND: a concurrent reader never sees half a record."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (record.model_dump_json() + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load(path: Path) -> list[CallRecord]:
+    if not path.is_file():
+        raise StemError(f"{path}: no recorded LLM calls here; pass --replay-from a run directory that has llm/calls.jsonl")
+    records = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(CallRecord.model_validate_json(line))
+        except ValueError as exc:
+            raise StemError(f"{path}: line {n} is not a call record ({str(exc).splitlines()[0]})") from None
+    return records
+
+
+def describe(messages: list[dict[str, Any]]) -> str:
+    last = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
+    return " ".join(str(last).split())[:100]
