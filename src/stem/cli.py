@@ -31,6 +31,8 @@ organ = typer.Typer(cls=StemGroup, no_args_is_help=True, help="Organs: validate 
 app.add_typer(organ, name="organ")
 perf = typer.Typer(cls=StemGroup, no_args_is_help=True, help="Benchmarks that print numbers.")
 app.add_typer(perf, name="perf")
+logs = typer.Typer(cls=StemGroup, no_args_is_help=True, help="Inspect run directories.")
+app.add_typer(logs, name="logs")
 
 ConfigOpt = typer.Option(None, "--config", help="config.yaml to use (default: ./config.yaml).")
 
@@ -125,6 +127,90 @@ def perf_sandbox(calls: int = typer.Option(60, "--calls", min=5, help="Sandboxed
     """Sandboxed organ calls per second, median and p95 latency, beside in-process calls."""
     from stem import organ_views
     organ_views.perf_sandbox(calls, pool, pause_ms, unsafe, json_out)
+
+
+@app.command("train")
+def train(domain: str = typer.Option("trading", "--domain", "-d", help="trading | matrix | security | all (aliases ok)."),
+          population: Optional[int] = typer.Option(None, "--population", min=1, help="Candidate plans per generation."),
+          max_epochs: Optional[int] = typer.Option(None, "--max-epochs", min=1, help="Generations per domain at most."),
+          llm: Optional[str] = LlmOpt, model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt,
+          replay_from: Optional[Path] = typer.Option(None, "--replay-from", help="Run directory to replay (--llm replay)."),
+          resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run directory."),
+          unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
+          json_out: bool = typer.Option(False, "--json", help="Print the final summary as JSON.")) -> None:
+    """Stage 1 stem baseline, Stage 2 evolution, Stage 3 validation + hidden test. Exit 0 mature, 1 not, 2 bad input."""
+    from stem import train_cmd
+    raise typer.Exit(train_cmd.run(config, domain, population, max_epochs, llm, model, base_url, replay_from, resume,
+                                   unsafe, json_out))
+
+
+@app.command("infer")
+def infer(genome: Path = typer.Option(Path("genomes/mature_cell.json"), "--genome", "-g", help="Genome JSON."),
+          task_file: Optional[Path] = typer.Option(None, "--task-file", "-t", help="A task's manifest.json or public dir."),
+          benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="validation | test | train | all"),
+          domain: str = typer.Option("all", "--domain", "-d", help="Domains for --benchmark."),
+          unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
+          json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Run a saved genome on one task or on benchmark splits. Exit 0 all pass, 1 some fail, 2 bad input."""
+    from stem import train_cmd
+    raise typer.Exit(train_cmd.infer(config, genome, task_file, benchmark, domain, unsafe, json_out))
+
+
+RunArg = typer.Argument(..., help="Run directory, its name under logs/, or 'latest'.")
+JsonOpt = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def _run_path(config: Optional[Path], run: str) -> Path:
+    from stem.config import load_settings
+    from stem.runlog import resolve_run
+    return resolve_run(load_settings(config).path("logs"), run)
+
+
+@logs.command("list")
+def logs_list(config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Every run with status, pass counts, tokens and cost."""
+    from stem import report
+    from stem.config import load_settings
+    report.list_view(load_settings(config).path("logs"), json_out)
+
+
+@logs.command("show")
+def logs_show(run: str = RunArg, config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Stages, generations, held-out results and warnings for one run."""
+    from stem import report
+    report.show_view(_run_path(config, run), json_out)
+
+
+@logs.command("scars")
+def logs_scars(run: str = RunArg, config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """The run's phenotypic scars."""
+    from stem import report
+    report.scars_view(_run_path(config, run), json_out)
+
+
+@logs.command("lineage")
+def logs_lineage(run: str = RunArg, config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Domains, generations and candidates as a tree, with the genome's organ lineage."""
+    from stem import report
+    report.lineage_view(_run_path(config, run), json_out)
+
+
+@logs.command("organ")
+def logs_organ(run: str = RunArg, generation: int = typer.Argument(..., help="Generation number."),
+               candidate: Optional[int] = typer.Option(None, "--candidate", "-c", help="A candidate instead of the selected organ."),
+               config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """The organ source a generation selected (or one candidate's)."""
+    from stem import report
+    report.organ_view(_run_path(config, run), generation, candidate, json_out)
+
+
+@logs.command("diff")
+def logs_diff(run: str = RunArg, a: int = typer.Argument(..., help="Generation A."),
+              b: int = typer.Argument(..., help="Generation B."),
+              config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Unified diff between the organs selected in two generations."""
+    from stem import report
+    report.diff_view(_run_path(config, run), a, b, json_out)
 
 
 def main() -> None:

@@ -17,3 +17,32 @@ class TransformationPlan(BaseModel):
     mode: Literal["new_organ", "repair"] = Field(description="new_organ or repair of the parent organ")
     rationale: str = Field(min_length=10, description="what failed and why this source fixes it")
     source: str = Field(min_length=30, description="complete Python module defining run(observation) -> dict")
+
+
+class OrganRef(BaseModel):
+    """An organ file, named relative to the genome file's directory, pinned by its sha256."""
+
+    name: str
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class Capability(BaseModel):
+    domain: str
+    organ: OrganRef
+    generation: int = Field(ge=0)
+    train_score: float = Field(ge=0, le=1)
+    lineage: list[str] = Field(default_factory=list, description="organ names from the first ancestor to this one")
+
+
+class Genome(BaseModel):
+    format: Literal["stem-genome/1"] = "stem-genome/1"
+    name: str = "stem_cell"
+    capabilities: dict[str, Capability] = Field(default_factory=dict)
+    notes: str = ""
+
+    def with_capability(self, cap: Capability) -> "Genome":
+        """Cumulative learning: replacing one domain's organ never drops another domain's."""
+        caps = dict(self.capabilities)
+        caps[cap.domain] = cap
+        return self.model_copy(update={"capabilities": caps})

@@ -1,0 +1,41 @@
+"""StemAgent: route an episode's domain to the genome's organ and run its turns through the sandbox.
+
+A domain without an organ is attempted by the bare stem cell: it reads every turn but has no
+runtime organ, so its final answer cannot be verified (tag unverifiable_inference).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stem.benchmark.episode import EpisodeResult, EpisodeRunner, TurnFailure, TurnFn
+from stem.benchmark.episode_model import Episode
+from stem.runtime.organ_turn import organ_turn
+from stem.runtime.sandbox import Sandbox
+
+
+def stem_turn(domain: str) -> TurnFn:
+    def turn(observation: dict) -> dict:
+        if observation["final_turn"]:
+            raise TurnFailure("unverifiable_inference",
+                              f"no runtime organ for {domain}: the stem cell read every turn but has nothing "
+                              "executable to produce a verifiable artifact")
+        seen = observation["memory"].get("turns_read", 0) + 1
+        return {"memory": {"turns_read": seen}}
+
+    return turn
+
+
+class StemAgent:
+    def __init__(self, sandbox: Sandbox, organs: dict[str, str]):
+        """`organs` maps domain id -> organ source (already hash-checked by the genome loader)."""
+        self.sandbox = sandbox
+        self.organs = organs
+
+    def run_episode(self, episode: Episode, trace_dir: Path | None = None) -> EpisodeResult:
+        source = self.organs.get(episode.domain)
+        if source is None:
+            return EpisodeRunner(episode, trace_dir).run(stem_turn(episode.domain))
+        episode_dir = self.sandbox.stage(episode.public_files)
+        turn = organ_turn(self.sandbox, source, episode_dir, check=False)
+        return EpisodeRunner(episode, trace_dir, self.sandbox.artifacts_dir(episode_dir)).run(turn)

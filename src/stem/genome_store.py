@@ -1,0 +1,62 @@
+"""Genomes on disk: a JSON file plus organ files beside it, each verified by sha256 on load."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from stem.errors import StemError
+from stem.genome import Capability, Genome, OrganRef
+from stem.jsonio import read_json, write_json, write_text_atomic
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_organ(directory: Path, filename: str, source: str) -> OrganRef:
+    write_text_atomic(directory / filename, source)
+    return OrganRef(name=Path(filename).stem, path=filename, sha256=sha256_text(source))
+
+
+def load_genome(path: Path) -> Genome:
+    data = read_json(path, "genome")
+    try:
+        genome = Genome.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(root)"
+        raise StemError(f"{path}: field '{field}': {err['msg']}; fix or regenerate the genome") from None
+    for domain, cap in genome.capabilities.items():
+        organ_source(path, cap.organ)
+        if cap.domain != domain:
+            raise StemError(f"{path}: field 'capabilities.{domain}.domain' says {cap.domain}; they must match")
+    return genome
+
+
+def organ_source(genome_path: Path, ref: OrganRef) -> str:
+    """The organ's source, refused when the file is missing or its hash does not match the genome."""
+    file = (genome_path.parent / ref.path).resolve()
+    if not file.is_file():
+        raise StemError(f"{genome_path}: organ '{ref.name}' file {file} is missing; restore it or retrain")
+    text = file.read_text(encoding="utf-8")
+    if sha256_text(text) != ref.sha256:
+        raise StemError(f"{genome_path}: organ '{ref.name}' ({file}) does not match its sha256 in the genome; "
+                        "the file was changed after the genome was saved; restore it or retrain")
+    return text
+
+
+def save_genome(genome: Genome, source_genome_path: Path, target: Path, skills_dir: str = "skills") -> Genome:
+    """Copy a genome and its organ files to `target` (organs into target's skills/ folder)."""
+    caps = {}
+    for domain, cap in genome.capabilities.items():
+        text = organ_source(source_genome_path, cap.organ)
+        rel = f"{skills_dir}/{Path(cap.organ.path).name}"
+        write_text_atomic(target.parent / rel, text)
+        caps[domain] = cap.model_copy(update={"organ": OrganRef(name=cap.organ.name, path=rel, sha256=cap.organ.sha256)})
+    saved = genome.model_copy(update={"capabilities": caps})
+    write_json(target, saved.model_dump(mode="json"))
+    return saved
+

@@ -1,0 +1,224 @@
+"""Rich views of runs: the live training display and `stem logs list|show|scars|lineage|organ|diff`."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.tree import Tree
+
+from stem.errors import StemError
+from stem.runlog import RunLog, gen_dir, list_runs
+
+console = Console()
+
+
+# ---------------------------------------------------------------- live display during training
+class TrainDisplay:
+    """Stage, generation, candidates, scores, tokens and cost; a live table on a terminal, lines otherwise."""
+
+    def __init__(self, con: Console | None = None):
+        self.console = con or console
+        self.fields: dict[str, Any] = {}
+        self.live: Live | None = None
+        if self.console.is_terminal:
+            self.live = Live(self._table(), console=self.console, refresh_per_second=4, transient=True)
+            self.live.start()
+
+    def _table(self) -> Table:
+        table = Table(title="stem train", show_header=True)
+        for key in ("stage", "domain", "generation", "candidates", "best", "episode", "tokens", "usd"):
+            table.add_column(key)
+        f = self.fields
+        table.add_row(*(str(round(f[k], 4) if isinstance(f.get(k), float) else f.get(k, "-")) for k in
+                        ("stage", "domain", "generation", "candidates", "best", "episode", "tokens", "usd")))
+        return table
+
+    def stage(self, number: int, title: str) -> None:
+        self.fields["stage"] = number
+        self.console.print(f"[bold]Stage {number}[/]: {title}")
+
+    def line(self, text: str) -> None:
+        self.console.print(text)
+
+    def status(self, **fields: Any) -> None:
+        self.fields.update(fields)
+        if self.live is not None:
+            self.live.update(self._table())
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+
+# ---------------------------------------------------------------- reading runs back
+def summary(path: Path) -> dict:
+    log = RunLog(path)
+    run = log.read_run()
+    gens = []
+    for gdir in sorted(path.glob("generation_*")):
+        trace = log.read(f"{gdir.name}/trace.json")
+        if trace is not None and trace["generation"] <= run["progress"]["generation"]:
+            gens.append({k: trace[k] for k in ("generation", "domain", "mode", "parent", "selected", "candidates")})
+    s1, s3 = run.get("stage1") or {}, run.get("stage3") or {}
+    return {"run": path.name, "path": str(path), "status": run["status"], "stop_reason": run.get("stop_reason"),
+            "domains": run["domains"], "isolation": run.get("isolation_layers"), "llm": run.get("llm"),
+            "llm_usage": run.get("llm_usage"), "stage1": s1, "generations": gens,
+            "stage2": run.get("stage2"), "stage3": s3, "test_seeds": run.get("test_seeds"), "mature": run.get("mature"),
+            "archive": run.get("archive"), "warnings": warnings(run, gens)}
+
+
+def warnings(run: dict, gens: list[dict]) -> list[str]:
+    """Flag organs that pass training episodes but no held-out one: the mark of memorised answers."""
+    out = []
+    s3 = run.get("stage3") or {}
+    for domain, elites in (run.get("archive") or {}).items():
+        if not elites:
+            continue
+        top = elites[0]
+        held = [e for e in s3.get("validation", []) + s3.get("test", []) if e["domain"] == domain]
+        if top["passed"] > 0 and held and not any(e["success"] for e in held):
+            out.append(f"{domain}: organ {top['organ']['name']} passes {top['passed']}/{top['episodes']} train episodes "
+                       f"but 0/{len(held)} held-out (validation + hidden test) episodes: it does not generalise "
+                       "(hard-coded or memorised answers?)")
+    return out
+
+
+def list_view(logs: Path, json_out: bool) -> None:
+    rows = []
+    for path in list_runs(logs):
+        run = RunLog(path).read_run()
+        s1, s3, usage = run.get("stage1") or {}, run.get("stage3") or {}, run.get("llm_usage") or {}
+        rows.append({"run": path.name, "status": run["status"], "domains": run["domains"],
+                     "generations": run["progress"]["generation"],
+                     "stage1": f"{s1.get('passed', '-')}/{s1.get('total', '-')}",
+                     "validation": f"{s3.get('validation_passed', '-')}/{s3.get('validation_total', '-')}",
+                     "test": f"{s3.get('test_passed', '-')}/{s3.get('test_total', '-')}",
+                     "mature": bool((run.get("mature") or {}).get("written")),
+                     "tokens": usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0),
+                     "usd": usage.get("usd", 0.0)})
+    if json_out:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"runs in {logs}")
+    for col in ("run", "status", "domains", "gens", "stem", "validation", "test", "mature", "tokens", "usd"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["run"], r["status"], ",".join(r["domains"]), str(r["generations"]), r["stage1"],
+                      r["validation"], r["test"], "yes" if r["mature"] else "no", str(r["tokens"]), f"{r['usd']:.4f}")
+    console.print(table)
+
+
+def _pass_table(title: str, rows: list[dict]) -> Table:
+    table = Table(title=title)
+    for col in ("episode", "result", "score", "tags"):
+        table.add_column(col)
+    for e in rows:
+        table.add_row(e["episode"], "[green]pass[/]" if e["success"] else "[red]FAIL[/]", f"{e['score']:.2f}",
+                      ",".join(e["tags"]) or "-")
+    return table
+
+
+def show_view(path: Path, json_out: bool) -> None:
+    data = summary(path)
+    if json_out:
+        print(json.dumps(data, indent=2, default=str))
+        return
+    console.print(f"[bold]{data['run']}[/]  status={data['status']}  domains={','.join(data['domains'])}")
+    if data["stop_reason"]:
+        console.print(f"stop reason: {data['stop_reason']}", markup=False)
+    console.print(f"isolation: {', '.join(data['isolation'] or ['-'])}")
+    if data["llm"]:
+        u = data["llm_usage"] or {}
+        console.print(f"llm: {data['llm']['profile']} ({data['llm']['model']}) calls={u.get('calls', 0)} "
+                      f"tokens={u.get('prompt_tokens', 0) + u.get('completion_tokens', 0)} usd={u.get('usd', 0.0):.4f}")
+    s1 = data["stage1"]
+    if s1:
+        console.print(f"Stage 1 (stem genome, validation): {s1['passed']}/{s1['total']} passed")
+    gens = Table(title="Stage 2: generations (train episodes)")
+    for col in ("gen", "domain", "mode", "candidates (status score pass)", "selected"):
+        gens.add_column(col, overflow="fold")
+    for g in data["generations"]:
+        cands = "; ".join(f"c{c['candidate']} {c['status']} {c['score']:.2f} {c['passed']}/{c['episodes']}"
+                          for c in g["candidates"])
+        gens.add_row(str(g["generation"]), g["domain"], g["mode"], cands, g["selected"] or "-")
+    console.print(gens)
+    if data["stage2"]:
+        console.print(f"Stage 2 ended: {data['stage2']['stop_reason']}")
+    s3 = data["stage3"]
+    if s3:
+        console.print(_pass_table(f"Stage 3: validation {s3['validation_passed']}/{s3['validation_total']}", s3["validation"]))
+        console.print(_pass_table(f"Stage 3: hidden test {s3['test_passed']}/{s3['test_total']} "
+                                  f"(fresh seeds {data['test_seeds']})", s3["test"]))
+    for w in data["warnings"]:
+        console.print(f"[bold yellow]WARNING[/] {w}", markup=True)
+    if data["mature"]:
+        console.print(data["mature"]["message"])
+
+
+def scars_view(path: Path, json_out: bool) -> None:
+    scars = RunLog(path).read("phenotypic_scars.json", [])
+    if json_out:
+        print(json.dumps(scars, indent=2))
+        return
+    table = Table(title=f"phenotypic scars ({len(scars)})")
+    for col in ("gen", "phase", "tag", "organ", "episode", "turn", "message"):
+        table.add_column(col, overflow="fold")
+    for s in scars:
+        table.add_row(str(s["generation"]), s["phase"], s["tag"], s["organ"], s.get("episode") or "-",
+                      str(s.get("turn") or "-"), s["message"])
+    console.print(table)
+
+
+def lineage_view(path: Path, json_out: bool) -> None:
+    data = summary(path)
+    genome = RunLog(path).read("genome.json", {})
+    if json_out:
+        print(json.dumps({"generations": data["generations"], "genome": genome}, indent=2))
+        return
+    tree = Tree(f"[bold]{data['run']}[/]")
+    for domain in data["domains"]:
+        branch = tree.add(f"[bold]{domain}[/]")
+        for g in (x for x in data["generations"] if x["domain"] == domain):
+            node = branch.add(f"generation {g['generation']} ({g['mode']}" + (f" of {g['parent']}" if g["parent"] else "") + ")")
+            for c in g["candidates"]:
+                mark = " [green]<- selected[/]" if c["organ"] and c["organ"] == g["selected"] else ""
+                node.add(f"c{c['candidate']} {c['organ'] or '-'}: {c['status']} score {c['score']:.2f}{mark}")
+        cap = (genome.get("capabilities") or {}).get(domain)
+        branch.add(f"genome organ: {' -> '.join(cap['lineage']) if cap else 'none'}")
+    console.print(tree)
+
+
+def _organ_text(path: Path, generation: int, candidate: int | None = None) -> str:
+    gdir = gen_dir(path, generation)
+    file = gdir / "candidates" / f"c{candidate}.py" if candidate else gdir / "organ.py"
+    if not gdir.is_dir():
+        raise StemError(f"{path.name}: no generation {generation}; see `stem logs show {path.name}`")
+    if not file.is_file():
+        raise StemError(f"{path.name}: generation {generation} has no {'candidate ' + str(candidate) if candidate else 'selected organ'} "
+                        "(every candidate failed before running)")
+    return file.read_text(encoding="utf-8")
+
+
+def organ_view(path: Path, generation: int, candidate: int | None, json_out: bool) -> None:
+    text = _organ_text(path, generation, candidate)
+    if json_out:
+        print(json.dumps({"run": path.name, "generation": generation, "candidate": candidate, "source": text}))
+        return
+    console.print(Syntax(text, "python", line_numbers=True))
+
+
+def diff_view(path: Path, a: int, b: int, json_out: bool) -> None:
+    left, right = _organ_text(path, a), _organ_text(path, b)
+    lines = list(difflib.unified_diff(left.splitlines(), right.splitlines(), f"generation_{a:03d}/organ.py",
+                                      f"generation_{b:03d}/organ.py", lineterm=""))
+    if json_out:
+        print(json.dumps({"run": path.name, "a": a, "b": b, "diff": lines}))
+        return
+    console.print(Syntax("\n".join(lines) or "(identical)", "diff"))
