@@ -123,26 +123,25 @@ def test_verify_rejects_malformed_submissions_in_one_line(tmp_path, content, nee
     assert "Traceback" not in result.output
 
 
-def test_malformed_manifest_names_file_and_field(tmp_path):
+def _broken_copy(tmp_path, episode: str, filename: str, field: str, value) -> str:
+    """A copy of the classic suite with one JSON field of one public file replaced."""
     suite = tmp_path / "suite"
     shutil.copytree(ROOT / "benchmarks/classic", suite)
-    mpath = suite / "public" / "graph_001" / "manifest.json"
-    manifest = json.loads(mpath.read_text())
-    manifest["min_turns"] = "many"
-    mpath.write_text(json.dumps(manifest))
-    result = run("bench", "show", str(suite / "public" / "graph_001"), *CFG)
+    path = suite / "public" / episode / filename
+    data = json.loads(path.read_text())
+    data[field] = value
+    path.write_text(json.dumps(data))
+    return str(suite / "public" / episode)
+
+
+def test_malformed_manifest_names_file_and_field(tmp_path):
+    result = run("bench", "show", _broken_copy(tmp_path, "graph_001", "manifest.json", "min_turns", "many"), *CFG)
     assert result.exit_code == 2
     assert "manifest.json" in result.output and "min_turns" in result.output
 
 
 def test_malformed_public_artifact_names_file_and_field(tmp_path):
-    suite = tmp_path / "suite"
-    shutil.copytree(ROOT / "benchmarks/classic", suite)
-    cpath = suite / "public" / "trade_001" / "contract.json"
-    contract = json.loads(cpath.read_text())
-    contract["fee"] = "one dollar"
-    cpath.write_text(json.dumps(contract))
-    result = run("bench", "show", str(suite / "public" / "trade_001"), *CFG)
+    result = run("bench", "show", _broken_copy(tmp_path, "trade_001", "contract.json", "fee", "one dollar"), *CFG)
     assert result.exit_code == 2
     assert "contract.json" in result.output and "'fee'" in result.output
 

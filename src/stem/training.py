@@ -22,8 +22,8 @@ from stem.evolution import archive as archivelib
 from stem.evolution import generation as genlib
 from stem.evolution import prompts as promptlib
 from stem.evolution import scars as scarlib
-from stem.genome import Capability, Genome
-from stem.genome_store import load_genome, organ_source, save_genome
+from stem.genome import Capability, Genome, OrganRef
+from stem.genome_store import load_genome, organ_source, save_genome, write_organ
 from stem.jsonio import write_json
 from stem.llm.budget import Budget, BudgetExceeded
 from stem.llm.client import LLMClient, build_client
@@ -49,6 +49,11 @@ class TrainOptions:
     replay_from: Path | None = None
     unsafe: bool = False
     resume: Path | None = None
+
+
+def run_organ_ref(ref: OrganRef) -> OrganRef:
+    """An organ written into <run>/skills/, named relative to <run>/genome.json."""
+    return ref.model_copy(update={"path": f"skills/{ref.path}"})
 
 
 def episode_summary(results: list[EpisodeResult]) -> list[dict]:
@@ -263,7 +268,7 @@ class Trainer:
             if c.score > 0:
                 lineage = (parent_elite.lineage if parent_elite and c.plan.mode == "repair" else []) + [c.organ.name]
                 elites = archivelib.insert(elites, archivelib.Elite(
-                    organ=c.organ.model_copy(update={"path": f"skills/{c.organ.path}"}), domain=domain, generation=g,
+                    organ=run_organ_ref(c.organ), domain=domain, generation=g,
                     candidate=c.index, score=c.score, passed=c.passed, episodes=len(c.results),
                     failures=genlib.failures_of(c), lineage=lineage))
         top = archivelib.best(elites)
@@ -354,8 +359,8 @@ class Trainer:
             previous = load_genome(target)
             for domain, cap in previous.capabilities.items():
                 if domain not in genome.capabilities:
-                    save_genome(Genome(capabilities={domain: cap}), target, self.log.path / "previous_mature.json")
-                    genome = genome.with_capability(load_genome(self.log.path / "previous_mature.json").capabilities[domain])
+                    ref = write_organ(self.log.path / "skills", Path(cap.organ.path).name, organ_source(target, cap.organ))
+                    genome = genome.with_capability(cap.model_copy(update={"organ": run_organ_ref(ref)}))
         write_json(self.log.path / "mature_candidate.json", genome.model_dump(mode="json"))
         save_genome(genome.model_copy(update={"name": "mature_cell", "notes": f"from {self.log.path.name}"}),
                     self.log.path / "mature_candidate.json", target)

@@ -18,7 +18,7 @@ import pytest
 
 from stem.benchmark import domains
 from stem.benchmark.episode import EpisodeRunner
-from stem.runtime.isolation import NOBODY, detect
+from stem.runtime.isolation import detect
 from stem.runtime.organ_turn import organ_turn
 from stem.runtime.sandbox import Limits, Sandbox
 from stem.runtime.validator import validate
@@ -28,6 +28,8 @@ ROOT = HERE.parent.parent
 ATTACKS = sorted((HERE / "attacks").glob("*.py"))
 LEGIT = sorted((HERE / "legit").glob("*.py"))
 LIMITS = Limits(wall_seconds=3.0, cpu_seconds=2, memory_mb=256)
+# a uid of the arena's own, so that sandboxes of other test sessions on the machine are not counted
+ARENA_UID = 61000 + os.getpid() % 3000 if os.geteuid() == 0 else os.geteuid()
 FIXED_MARKERS = [Path(f"/tmp/stem-redteam-{n}") for n in
                  ("decorator", "metaclass", "annotation", "subclass", "getattr", "toplevel", "default")]
 
@@ -89,10 +91,10 @@ def arena(tmp_path_factory):
         os.chmod(p, 0o755 if p.is_dir() else 0o644)
     env_marker = f"ENV-SECRET-{uuid.uuid4().hex}"
     os.environ["STEM_REDTEAM_SECRET"] = env_marker
-    sentinel = subprocess.Popen(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                                 "sleep", "600"], start_new_session=True)
+    sentinel = subprocess.Popen(["setpriv", f"--reuid={ARENA_UID}", f"--regid={ARENA_UID}", "--clear-groups",
+                                 "sleep", "600"] if os.geteuid() == 0 else ["sleep", "600"], start_new_session=True)
     listener = Listener()
-    sandbox = Sandbox(LIMITS)
+    sandbox = Sandbox(LIMITS, uid=ARENA_UID)
     data = {
         "base": base, "sandbox": sandbox, "listener": listener, "sentinel": sentinel,
         "secrets": [secret, private_marker, env_marker, "Reference solution: the best legal ledger", "root:x:0:0",
@@ -115,21 +117,26 @@ def arena(tmp_path_factory):
     report.write_text(json.dumps(data["layers"], indent=2, sort_keys=True))
 
 
-def nobody_processes(exclude: int) -> list[str]:
-    """Live (non-zombie) processes of the sandbox uid. Zombies are dead: on this VM the init process
+def arena_processes(exclude: int) -> list[str]:
+    """Live (non-zombie) processes of the arena's uid. Zombies are dead: on this VM the init process
     (PID 1) reaps re-parented bwrap zombies lazily, so they are not counted as left behind."""
     found = []
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or int(proc.name) == exclude:
+        if not proc.name.isdigit() or int(proc.name) in (exclude, os.getpid()):
             continue
         try:
             status = (proc / "status").read_text()
+            comm = (proc / "comm").read_text().strip()
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
-            continue
+            continue  # exited while we looked
         uid = re.search(r"^Uid:\s+(\d+)", status, re.M)
         state = re.search(r"^State:\s+(\S)", status, re.M)
-        if uid and int(uid.group(1)) == NOBODY and state and state.group(1) not in "ZX":
-            found.append(f"{proc.name}:{(proc / 'comm').read_text().strip()}")
+        if not uid or int(uid.group(1)) != ARENA_UID or not state or state.group(1) in "ZX":
+            continue
+        if os.geteuid() != 0 and "bwrap" not in cmdline and "worker.py" not in cmdline:
+            continue  # without root the arena shares our uid: count only sandbox processes
+        found.append(f"{proc.name}:{comm}")
     return found
 
 
@@ -179,7 +186,7 @@ def test_attack_is_gated_and_contained(path, arena):
 
     assert elapsed < LIMITS.wall_seconds + 3, f"took {elapsed:.1f}s"
     time.sleep(0.1)
-    leftovers = nobody_processes(exclude=arena["sentinel"].pid)
+    leftovers = arena_processes(exclude=arena["sentinel"].pid)
     assert leftovers == [], f"processes left behind: {leftovers}"
     assert arena["sentinel"].poll() is None, "a process outside the sandbox was killed"
     assert arena["listener"].connections == connections_before, "the loopback listener got a connection"

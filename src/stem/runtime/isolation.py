@@ -65,14 +65,14 @@ def find_interpreter() -> str | None:
     return None
 
 
-def drop_uid_prefix() -> list[str]:
-    """Root keeps root's view inside a user namespace (RLIMIT_NPROC ignored): drop to nobody first."""
+def drop_uid_prefix(uid: int = NOBODY) -> list[str]:
+    """Root keeps root's view inside a user namespace (RLIMIT_NPROC ignored): drop to `uid` first."""
     if os.geteuid() != 0:
         return []
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         return []
-    return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+    return [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
 
 
 def world_reachable(path: str) -> bool:

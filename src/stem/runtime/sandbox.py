@@ -120,7 +120,9 @@ def _bind_system(args: list[str]) -> None:
 
 
 class Sandbox:
-    def __init__(self, limits: Limits | None = None, unsafe_no_isolation: bool = False, prestart: int = 0):
+    def __init__(self, limits: Limits | None = None, unsafe_no_isolation: bool = False, prestart: int = 0,
+                 uid: int = isolation.NOBODY):
+        """`uid`: the unprivileged uid workers run as when stem itself runs as root."""
         self.limits = limits or Limits()
         self.report = isolation.detect()
         self.unsafe = unsafe_no_isolation
@@ -128,6 +130,7 @@ class Sandbox:
             raise StemError("isolation unavailable: " + "; ".join(self.report.missing())
                             + ". Fix it (see `stem doctor`) or pass --unsafe-no-isolation to run organs unisolated")
         self.prestart = int(prestart)
+        self._drop_uid = isolation.drop_uid_prefix(uid) if self.report.drop_uid else []
         self._runtime = _Runtime()
         self._ready: list[_Worker] = []
         self._lock = threading.Lock()
@@ -156,7 +159,7 @@ class Sandbox:
             args += ["--ro-bind", str(episode_dir), SANDBOX_EPISODE_DIR]
         args += ["--remount-ro", "/", "--chdir", "/", "--",
                  self.report.interpreter, "-I", "-S", "-B", "-X", "utf8", "/stem/worker.py"]
-        return self.report.drop_uid + args
+        return self._drop_uid + args
 
     def _spawn(self, episode_dir: Path | None) -> _Worker:
         read_fd, write_fd = os.pipe()
