@@ -296,3 +296,31 @@ def test_tampered_organ_refuses_to_load(accepted, tmp_path):
     result = runner.invoke(app, ["infer", "-g", str(target / "mature_cell.json"), "-t",
                                  str(ROOT / "examples/inference/public/trade_infer_001")])
     assert result.exit_code == 2 and "does not match its sha256" in result.output
+
+
+def test_population_selection_and_repair_prompt_with_parent_failures(tmp_path):
+    """Gen 1 (population 2): a crashing organ and a memorising one; the memoriser scores higher and
+    becomes the parent, so gen 2 is a repair prompt carrying its source and its failing checks."""
+    script = [plan_step("ledger_crashes", "crashing_organ.py"), plan_step("ledger_memoriser", "cheating_trading_organ.py"),
+              plan_step("ledger_solver", "correct_trading_organ.py"), plan_step("ledger_crashes_again", "crashing_organ.py")]
+    with FakeOpenAI(script) as srv:
+        cfg = write_config(tmp_path, srv.url)
+        proc = stem_train(cfg, "--population", "2")
+        reqs = srv.requests
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    run = only_run(tmp_path)
+    gen1 = json.loads((run / "generation_001" / "trace.json").read_text())
+    assert [c["status"] for c in gen1["candidates"]] == ["evaluated", "evaluated"]
+    assert gen1["selected"].endswith("ledger_memoriser") and gen1["mode"] == "new_organ"
+    gen2 = json.loads((run / "generation_002" / "trace.json").read_text())
+    assert gen2["mode"] == "repair" and gen2["parent"].endswith("ledger_memoriser")
+    assert gen2["selected"].endswith("ledger_solver")
+    assert user_prompt(reqs[0]) == user_prompt(reqs[1])  # one prompt per generation, K answers
+    repair = user_prompt(reqs[2])
+    assert repair.startswith("TASK: REPAIR the organ for the domain trading_floor")
+    assert "MEMORISED = {" in repair  # the parent's source
+    assert "trading-s1001-d2" in repair and "expected:" in repair and "actual:" in repair
+    genome = json.loads((run / "genome.json").read_text())["capabilities"]["trading_floor"]
+    assert genome["lineage"][0].endswith("ledger_memoriser") and genome["lineage"][-1].endswith("ledger_solver")
+    archive = RunLog(run).read_run()["archive"]["trading_floor"]
+    assert [round(e["score"], 2) == 1.0 for e in archive][:1] == [True] and len(archive) == 2

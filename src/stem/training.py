@@ -266,7 +266,8 @@ class Trainer:
         best = max(evaluated, key=lambda c: (c.score, c.passed, -c.index), default=None)
         for c in evaluated:
             if c.score > 0:
-                lineage = (parent_elite.lineage if parent_elite and c.plan.mode == "repair" else []) + [c.organ.name]
+                # a candidate written from the parent's prompt descends from it, whatever mode it declares
+                lineage = (parent_elite.lineage if parent_elite else []) + [c.organ.name]
                 elites = archivelib.insert(elites, archivelib.Elite(
                     organ=run_organ_ref(c.organ), domain=domain, generation=g,
                     candidate=c.index, score=c.score, passed=c.passed, episodes=len(c.results),
