@@ -324,3 +324,30 @@ def test_population_selection_and_repair_prompt_with_parent_failures(tmp_path):
     assert genome["lineage"][0].endswith("ledger_memoriser") and genome["lineage"][-1].endswith("ledger_solver")
     archive = RunLog(run).read_run()["archive"]["trading_floor"]
     assert [round(e["score"], 2) == 1.0 for e in archive][:1] == [True] and len(archive) == 2
+
+
+def test_resume_of_something_that_is_not_a_run_is_one_line(tmp_path):
+    cfg = write_config(tmp_path, "http://127.0.0.1:9/v1")
+    result = runner.invoke(app, ["train", "--resume", str(tmp_path / "nope"), "--config", str(cfg)])
+    assert result.exit_code == 2 and "run record not found" in result.output
+    assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir())
+
+
+def test_ctrl_c_leaves_a_resumable_run_and_one_line(tmp_path):
+    with FakeOpenAI([plan_step("ledger_slow", "correct_trading_organ.py", delay=5.0)]) as srv:
+        cfg = write_config(tmp_path, srv.url)
+        env = dict(os.environ, FAKE_LLM_KEY="sk-test")
+        proc = subprocess.Popen(STEM + ["train", "--domain", "trading", "--config", str(cfg)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            runs = list((tmp_path / "logs").glob("experiment_*"))
+            if runs and any(e["event"] == "generation_start" for e in RunLog(runs[0]).events()):
+                break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert err.strip().splitlines()[-1].startswith("error: interrupted; continue with: stem train --resume")
+    assert "Traceback" not in err
+    assert RunLog(only_run(tmp_path)).read_run()["status"] == "interrupted"

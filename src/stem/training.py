@@ -129,15 +129,15 @@ class Trainer:
     def run(self) -> dict:
         log = self._open_run()
         self.log = log
-        sandbox = Sandbox(unsafe_no_isolation=self.opts.unsafe, prestart=1)
-        log.update_run(isolation=sandbox.report.as_dict(), isolation_layers=sandbox.layers)
-        if self.opts.unsafe:
-            self.rep.line("[bold red]WARNING: organs run WITHOUT namespace isolation (--unsafe-no-isolation)[/]")
-        train = {d: splits.split_episodes(self.settings, d, "train") for d in self.domains}
-        validation = {d: splits.split_episodes(self.settings, d, "validation") for d in self.domains}
-        log.update_run(split_ids={"train": {d: [e.episode_id for e in v] for d, v in train.items()},
-                                  "validation": {d: [e.episode_id for e in v] for d, v in validation.items()}})
         try:
+            sandbox = Sandbox(unsafe_no_isolation=self.opts.unsafe, prestart=1)
+            log.update_run(isolation=sandbox.report.as_dict(), isolation_layers=sandbox.layers)
+            if self.opts.unsafe:
+                self.rep.line("[bold red]WARNING: organs run WITHOUT namespace isolation (--unsafe-no-isolation)[/]")
+            train = {d: splits.split_episodes(self.settings, d, "train") for d in self.domains}
+            validation = {d: splits.split_episodes(self.settings, d, "validation") for d in self.domains}
+            log.update_run(split_ids={"train": {d: [e.episode_id for e in v] for d, v in train.items()},
+                                      "validation": {d: [e.episode_id for e in v] for d, v in validation.items()}})
             with sandbox:
                 state = log.read_run()
                 if state["stage1"] is None:
@@ -150,6 +150,10 @@ class Trainer:
             log.update_run(status="stopped", stop_reason=str(exc))
             log.event("stopped", reason=str(exc))
             raise
+        except KeyboardInterrupt:
+            log.update_run(status="interrupted", stop_reason="interrupted by the user")
+            log.event("interrupted")
+            raise StemError(f"interrupted; continue with: stem train --resume {log.path}") from None
         except BaseException as exc:
             log.update_run(status="failed", stop_reason=f"{type(exc).__name__}: {exc}")
             raise
