@@ -139,6 +139,18 @@ def turn_delta(spec: TurnSpec, files: Mapping[str, str]) -> dict[str, Any]:
     return delta
 
 
+def schedule(start_instruction: str, start_loaders: list[Loader], window_loader: Loader,
+             spans: list[tuple[int, int]], final_instruction: str) -> list[TurnSpec]:
+    """Turn 1 delivers the starting state, one data turn per (start, stop) span of `window_loader`'s
+    file, and a last turn asks for the artifact."""
+    turns = [TurnSpec(turn=1, event="start", instruction=start_instruction, loaders=start_loaders)]
+    for lo, hi in spans:
+        turns.append(TurnSpec(turn=len(turns) + 1, event="data",
+                              loaders=[window_loader.model_copy(update={"start": lo, "stop": hi})]))
+    turns.append(TurnSpec(turn=len(turns) + 1, event="finalize", instruction=final_instruction))
+    return turns
+
+
 def windows(total: int, parts: int) -> list[tuple[int, int]]:
     """Split range(total) into `parts` contiguous, non-empty-where-possible windows."""
     parts = max(1, min(parts, total)) if total else 1

@@ -12,7 +12,7 @@ from typing import Any
 
 from stem.benchmark.episode_model import Episode, dump_json
 from stem.benchmark.public_check import bad, json_file, require
-from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, TurnSpec, windows
+from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.verdict import Check, check
 
 DOMAIN = "matrix_database"
@@ -233,16 +233,13 @@ def _edges_json(edges: list[dict]) -> str:
 
 def build_manifest(episode_id: str, split: str, seed: int | None, difficulty: int | None,
                    n_edges: int, data_turns: int) -> TaskManifest:
-    turns = [TurnSpec(turn=1, event="start", instruction="Read the rules, query and nodes. Edges follow in windows.",
-                      loaders=[Loader(kind="text", key="rules", file="rules.txt"),
-                               Loader(kind="text", key="query_text", file="query.txt"),
-                               Loader(kind="structured_contract", key="query", file="query.json"),
-                               Loader(kind="json", key="nodes", file="nodes.json")])]
-    for lo, hi in windows(n_edges, data_turns):
-        turns.append(TurnSpec(turn=len(turns) + 1, event="data",
-                              loaders=[Loader(kind="json_window", key="edges", file="edges.json", start=lo, stop=hi)]))
-    turns.append(TurnSpec(turn=len(turns) + 1, event="finalize",
-                          instruction="All edges delivered. Submit the answer set and every complete path."))
+    turns = schedule("Read the rules, query and nodes. Edges follow in windows.",
+                     [Loader(kind="text", key="rules", file="rules.txt"),
+                      Loader(kind="text", key="query_text", file="query.txt"),
+                      Loader(kind="structured_contract", key="query", file="query.json"),
+                      Loader(kind="json", key="nodes", file="nodes.json")],
+                     Loader(kind="json_window", key="edges", file="edges.json", start=0, stop=0),
+                     windows(n_edges, data_turns), "All edges delivered. Submit the answer set and every complete path.")
     return TaskManifest(domain=DOMAIN, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
                         min_turns=len(turns), turns=turns,
                         output_contract=OutputContract(artifact_keys=ARTIFACT_KEYS,

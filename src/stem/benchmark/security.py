@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stem.benchmark.episode_model import Episode
-from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, TurnSpec, windows
+from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.security_targets import FAMILIES, PROTECTED, run_target
 from stem.benchmark.verdict import Check, check
 from stem.errors import StemError
@@ -108,16 +108,12 @@ def solve(files: dict[str, str]) -> dict[str, Any]:
 
 def build_manifest(episode_id: str, split: str, seed: int | None, difficulty: int | None,
                    n_candidates: int, data_turns: int, budget: int | None) -> TaskManifest:
-    turns = [TurnSpec(turn=1, event="start", instruction="Read the rules and the target source. Candidates follow.",
-                      loaders=[Loader(kind="text", key="rules", file="rules.txt"),
-                               Loader(kind="text", key="target_source", file="target.py"),
-                               Loader(kind="path", key="target_file", file="target.py")])]
-    for lo, hi in windows(n_candidates, data_turns):
-        turns.append(TurnSpec(turn=len(turns) + 1, event="data",
-                              loaders=[Loader(kind="lines_window", key="candidates", file="candidates.txt",
-                                              start=lo, stop=hi)]))
-    turns.append(TurnSpec(turn=len(turns) + 1, event="finalize",
-                          instruction="No more candidates or probes. Submit the proof object."))
+    turns = schedule("Read the rules and the target source. Candidates follow.",
+                     [Loader(kind="text", key="rules", file="rules.txt"),
+                      Loader(kind="text", key="target_source", file="target.py"),
+                      Loader(kind="path", key="target_file", file="target.py")],
+                     Loader(kind="lines_window", key="candidates", file="candidates.txt", start=0, stop=0),
+                     windows(n_candidates, data_turns), "No more candidates or probes. Submit the proof object.")
     return TaskManifest(domain=DOMAIN, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
                         min_turns=len(turns), turns=turns, probe_limit_per_turn=PROBE_LIMIT_PER_TURN,
                         probe_budget=budget,

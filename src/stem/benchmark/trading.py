@@ -14,7 +14,7 @@ from itertools import combinations
 from typing import Any
 
 from stem.benchmark.episode_model import Episode, dump_json
-from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, TurnSpec, windows
+from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.money import fmt, to_cents
 from stem.benchmark.public_check import bad, json_file, require
 from stem.benchmark.verdict import Check, check
@@ -335,18 +335,16 @@ def build_manifest(episode_id: str, split: str, seed: int | None, difficulty: in
                    market_text: str, data_turns: int) -> TaskManifest:
     rows = list(csv.DictReader(io.StringIO(market_text)))
     ticks = sorted({int(r["tick"]) for r in rows})
-    turns = [TurnSpec(turn=1, event="start", instruction="Read the rules, contract and portfolio. Market rows follow.",
-                      loaders=[Loader(kind="text", key="rules", file="rules.txt"),
-                               Loader(kind="structured_contract", key="contract", file="contract.json"),
-                               Loader(kind="json", key="portfolio", file="portfolio.json")])]
+    spans = []
     for lo, hi in windows(len(ticks), data_turns):
-        window_ticks = set(ticks[lo:hi])
-        idx = [i for i, r in enumerate(rows) if int(r["tick"]) in window_ticks]
-        turns.append(TurnSpec(turn=len(turns) + 1, event="data",
-                              loaders=[Loader(kind="csv_window", key="market_rows", file="market.csv",
-                                              start=idx[0], stop=idx[-1] + 1)]))
-    turns.append(TurnSpec(turn=len(turns) + 1, event="finalize",
-                          instruction="The market is closed. Submit the final ledger as the artifact."))
+        idx = [i for i, r in enumerate(rows) if int(r["tick"]) in set(ticks[lo:hi])]
+        spans.append((idx[0], idx[-1] + 1))
+    turns = schedule("Read the rules, contract and portfolio. Market rows follow.",
+                     [Loader(kind="text", key="rules", file="rules.txt"),
+                      Loader(kind="structured_contract", key="contract", file="contract.json"),
+                      Loader(kind="json", key="portfolio", file="portfolio.json")],
+                     Loader(kind="csv_window", key="market_rows", file="market.csv", start=0, stop=0), spans,
+                     "The market is closed. Submit the final ledger as the artifact.")
     return TaskManifest(domain=DOMAIN, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
                         min_turns=len(turns), turns=turns,
                         output_contract=OutputContract(artifact_keys=ARTIFACT_KEYS,
