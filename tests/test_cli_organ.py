@@ -8,9 +8,10 @@ from typer.testing import CliRunner
 
 from stem.cli import app
 
-from conftest import ROOT
+from conftest import ROOT, requires_isolation
 
 runner = CliRunner()
+pytestmark = requires_isolation
 CFG = ["--config", str(ROOT / "config.yaml")]
 ORGANS = ROOT / "tests" / "fixtures" / "organs"
 

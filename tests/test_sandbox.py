@@ -8,6 +8,8 @@ from stem.errors import StemError
 from stem.runtime import isolation
 from stem.runtime.sandbox import Limits, Sandbox
 
+from conftest import requires_isolation
+
 OBS = {"turn": 1, "delta": {"x": 2}, "memory": {}}
 
 
@@ -17,22 +19,26 @@ def sandbox():
         yield sb
 
 
+@requires_isolation
 def test_result_comes_back_as_plain_json(sandbox):
     r = sandbox.call("def run(observation):\n    return {'trace': [observation['delta']['x'] * 21]}\n", OBS)
     assert r.ok and r.response == {"trace": [42]} and r.layers[0] == "bubblewrap"
 
 
+@requires_isolation
 def test_exception_reports_the_organ_line(sandbox):
     src = "def helper(d):\n    return d['missing']\n\ndef run(observation):\n    return helper({})\n"
     r = sandbox.call(src, OBS)
     assert (r.ok, r.tag, r.line) == (False, "runtime_exception", 2) and "KeyError" in r.message
 
 
+@requires_isolation
 def test_timeout_kills_the_worker(sandbox):
     r = sandbox.call("def run(observation):\n    while True:\n        pass\n", OBS)
     assert r.tag in {"timeout", "resource_limit"} and r.wall_ms < 3000 + 2000
 
 
+@requires_isolation
 def test_memory_limit_is_a_resource_limit(sandbox):
     r = sandbox.call("def run(observation):\n    return {'trace': [len('x' * (2 ** 31))]}\n", OBS)
     assert r.tag == "resource_limit"
@@ -44,11 +50,13 @@ def test_memory_limit_is_a_resource_limit(sandbox):
     ("return {'trace': [], 'verdict': 1}", "unknown response keys"),
     ("return {'trace': [set()]}", "not plain JSON"),
 ])
+@requires_isolation
 def test_response_schema(sandbox, body, needle):
     r = sandbox.call(f"def run(observation):\n    {body}\n", OBS)
     assert r.tag == "malformed_response" and needle in r.message
 
 
+@requires_isolation
 def test_episode_files_are_mounted_read_only(sandbox):
     d = sandbox.stage({"rules.txt": "hello rules"})
     src = ("def run(observation):\n    import pathlib\n    p = pathlib.Path(observation['dir']) / 'rules.txt'\n"
@@ -58,6 +66,7 @@ def test_episode_files_are_mounted_read_only(sandbox):
     assert r.ok and r.response["trace"][0] == "hello rules" and r.response["trace"][1] != "yes"
 
 
+@requires_isolation
 def test_prestarted_pool_gives_fresh_processes():
     src = "COUNT = []\ndef run(observation):\n    COUNT.append(1)\n    return {'trace': [len(COUNT)]}\n"
     with Sandbox(prestart=2) as sb:

@@ -19,12 +19,13 @@ from stem.cli import app
 from stem.genome_store import load_genome
 from stem.runlog import RunLog
 
-from conftest import ROOT
+from conftest import ROOT, requires_isolation
 from fake_openai import FakeOpenAI, Step, plan_json
 
 ORGANS = ROOT / "tests" / "fixtures" / "organs"
 STEM = [sys.executable, "-m", "stem.cli"]
 runner = CliRunner()
+pytestmark = requires_isolation
 
 
 def plan_step(name: str, fixture: str, delay: float = 0.0) -> Step:
