@@ -65,3 +65,14 @@ def test_domain_aliases():
     assert domain_names("trade") == ["trading_floor"] and domain_names("graph") == ["matrix_database"]
     with pytest.raises(StemError, match="unknown domain"):
         domain_names("biology")
+
+
+def test_held_out_literals_exclude_public_knowledge():
+    from stem.benchmark import domains
+    from stem.training import private_literals
+    trade = domains.generate("trading", 5000, 3)
+    sec = domains.generate("security", 5000, 1)
+    banned = private_literals([trade, sec])
+    assert trade.private["expected"]["final_cash"] in banned          # only the solver knows it
+    assert "PROTECTED" not in banned                                  # named in the public rules
+    assert sec.private["expected"]["vector"] not in banned            # a public candidate line

@@ -28,18 +28,18 @@ runner = CliRunner()
 pytestmark = requires_isolation
 
 
-def plan_step(name: str, fixture: str, delay: float = 0.0) -> Step:
-    return Step(plan_json(organ_name=name, domain="trading_floor", mode="new_organ",
+def plan_step(name: str, fixture: str, delay: float = 0.0, domain: str = "trading_floor") -> Step:
+    return Step(plan_json(organ_name=name, domain=domain, mode="new_organ",
                           source=(ORGANS / fixture).read_text()), delay=delay)
 
 
 def write_config(tmp: Path, url: str, *, max_epochs: int = 4, key_env: str = "FAKE_LLM_KEY",
-                 max_calls: int = 50) -> Path:
+                 max_calls: int = 50, difficulties: str = "[1, 2, 3, 4]") -> Path:
     cfg = tmp / "config.yaml"
     cfg.write_text(f"""
 paths: {{prompts: "{ROOT}/prompts", benchmarks: "{ROOT}/benchmarks", logs: "{tmp}/logs", genomes: "{tmp}/genomes"}}
 benchmark:
-  difficulties: [1, 2, 3, 4]
+  difficulties: {difficulties}
   splits: {{train: {{seed_start: 1000, count: 2}}, validation: {{seed_start: 5000, count: 2}},
            test: {{seed_floor: 1000000, count: 2}}}}
 evolution: {{population: 1, max_epochs: {max_epochs}}}
@@ -352,3 +352,35 @@ def test_ctrl_c_leaves_a_resumable_run_and_one_line(tmp_path):
     assert err.strip().splitlines()[-1].startswith("error: interrupted; continue with: stem train --resume")
     assert "Traceback" not in err
     assert RunLog(only_run(tmp_path)).read_run()["status"] == "interrupted"
+
+
+def test_domain_all_learns_cumulatively_and_keeps_other_organs(tmp_path):
+    """One run over every domain (levels 1-2, where probing every candidate is allowed), then a
+    trading-only run whose mature cell keeps the matrix and security organs of the first."""
+    script = [plan_step("graph_walker", "correct_matrix_organ.py", domain="matrix_database"),
+              plan_step("vector_prober", "correct_security_organ.py", domain="security_sandbox"),
+              plan_step("ledger_solver", "correct_trading_organ.py")]
+    with FakeOpenAI(script) as srv:
+        cfg = write_config(tmp_path, srv.url, difficulties="[1, 2]")
+        env = dict(os.environ, FAKE_LLM_KEY="sk-test")
+        proc = subprocess.run(STEM + ["train", "--domain", "all", "--config", str(cfg)], env=env,
+                              capture_output=True, text=True, timeout=600)
+        prompts = [user_prompt(r) for r in srv.requests]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert [p.splitlines()[0] for p in prompts] == [f"TASK: write a NEW organ for the domain {d}. The current genome "
+                                                    "has no organ for it." for d in
+                                                    ("matrix_database", "security_sandbox", "trading_floor")]
+    state = RunLog(only_run(tmp_path)).read_run()
+    assert (state["stage3"]["validation_passed"], state["stage3"]["validation_total"]) == (6, 6)
+    assert state["stage3"]["test_passed"] == 6
+    mature = load_genome(tmp_path / "genomes" / "mature_cell.json")
+    assert sorted(mature.capabilities) == ["matrix_database", "security_sandbox", "trading_floor"]
+
+    with FakeOpenAI([plan_step("ledger_solver_two", "correct_trading_organ.py")]) as srv:
+        cfg = write_config(tmp_path, srv.url, difficulties="[1, 2]")
+        proc = stem_train(cfg)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    mature = load_genome(tmp_path / "genomes" / "mature_cell.json")
+    assert sorted(mature.capabilities) == ["matrix_database", "security_sandbox", "trading_floor"]
+    assert mature.capabilities["trading_floor"].organ.name.endswith("ledger_solver_two")
+    assert mature.capabilities["matrix_database"].organ.name.endswith("graph_walker")

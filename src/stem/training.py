@@ -61,12 +61,15 @@ def episode_summary(results: list[EpisodeResult]) -> list[dict]:
              "score": round(r.verdict.score, 4), "tags": r.verdict.tags} for r in results]
 
 
-def _private_literals(episodes: list[Episode]) -> frozenset[str]:
-    """String values of held-out expected artifacts: an organ may not hard-code them."""
+def private_literals(episodes: list[Episode]) -> frozenset[str]:
+    """String values of held-out expected artifacts that no public file reveals: an organ may not
+    hard-code them. Values the public files contain (a marker named in the rules, a candidate
+    vector) are public knowledge and stay allowed."""
     out: set[str] = set()
+    public = ""
 
     def walk(value: Any) -> None:
-        if isinstance(value, str) and len(value) >= 6:
+        if isinstance(value, str) and len(value) >= 6 and value not in public:
             out.add(value)
         elif isinstance(value, dict):
             for v in value.values():
@@ -76,6 +79,7 @@ def _private_literals(episodes: list[Episode]) -> frozenset[str]:
                 walk(v)
 
     for ep in episodes:
+        public = "\n".join(ep.public_files.values())
         walk(ep.private.get("expected"))
     return frozenset(out)
 
@@ -197,7 +201,7 @@ class Trainer:
     def _stage2(self, sandbox: Sandbox, client: LLMClient, train: dict[str, list[Episode]],
                 validation: dict[str, list[Episode]]) -> None:
         self.rep.stage(2, f"evolution on train episodes (population {self.population}, max {self.max_epochs} epochs)")
-        forbidden = _private_literals([e for d in self.domains for e in validation[d]])
+        forbidden = private_literals([e for d in self.domains for e in validation[d]])
         stop_reason = None
         for domain in self.domains:
             while stop_reason is None:
