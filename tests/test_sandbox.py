@@ -83,3 +83,23 @@ def test_refuses_without_isolation_unless_unsafe(monkeypatch):
     with Sandbox(unsafe_no_isolation=True) as sb:
         r = sb.call("def run(observation):\n    return {'trace': ['unsafe']}\n", OBS)
     assert r.ok and "UNSAFE: no namespaces" in r.layers
+
+
+@requires_isolation
+def test_prestarted_workers_outlive_the_thread_that_asked_for_them():
+    """bwrap --die-with-parent follows the thread that launched it; pool launches must happen on a
+    thread that lives as long as the sandbox, or a worker can be SIGKILLed in the middle of a call."""
+    import threading
+    import time
+    src = "def run(observation):\n    return {'trace': ['alive']}\n"
+    with Sandbox(prestart=2) as sb:
+        for _ in range(3):
+            t = threading.Thread(target=lambda: (sb.warm(), time.sleep(0.2)))  # the launcher lingers, then ends
+            t.start()
+            t.join()
+            time.sleep(0.3)
+            with sb._pool:
+                sb._pool.wait_for(lambda: sb._pending == 0)
+                assert sb._ready and all(w.proc.poll() is None for w in sb._ready)
+            results = [sb.call(src, OBS) for _ in range(4)]
+            assert all(r.ok for r in results), [(r.tag, r.message) for r in results]

@@ -253,8 +253,9 @@ def test_kill_9_during_generation_2_then_resume(tmp_path):
         resumed = stem_train(cfg, "--resume", str(run))
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     state = RunLog(run).read_run()
-    assert state["status"] == "finished" and state["progress"]["generation"] == 2
-    assert sorted(p.name for p in run.glob("generation_*")) == ["generation_001", "generation_002"]
+    assert state["status"] == "finished" and state["progress"]["generation"] == 2, resumed.stdout[-3000:]
+    assert sorted(p.name for p in run.glob("generation_*")) == ["generation_001", "generation_002"], \
+        (run / "generation_002" / "verdicts.json").read_text()[:3000] + resumed.stdout[-1500:]
     done = [e["generation"] for e in RunLog(run).events() if e["event"] == "generation_done"]
     assert done == [1, 2]
     assert [s["generation"] for s in json.loads((run / "phenotypic_scars.json").read_text())].count(1) >= 1

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import os
+import queue
 import select
 import shutil
 import signal
@@ -37,6 +38,7 @@ from stem.runtime.seccomp_filter import compile_bpf
 
 WORKER_SOURCE = Path(__file__).with_name("worker.py")
 SANDBOX_EPISODE_DIR = "/episode"
+_STOP = object()
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,13 @@ class Sandbox:
         self._drop_uid = isolation.drop_uid_prefix(uid) if self.report.drop_uid else []
         self._runtime = _Runtime()
         self._ready: list[_Worker] = []
-        self._lock = threading.Lock()
-        self._filler: threading.Thread | None = None
+        self._pool = threading.Condition()
+        self._pending = 0
+        self._requests: queue.Queue = queue.Queue()
+        self._spawner: threading.Thread | None = None
+        if self.prestart:
+            self._spawner = threading.Thread(target=self._spawn_loop, name="stem-sandbox-spawner", daemon=True)
+            self._spawner.start()
         self._bpf = base64.b64encode(compile_bpf()).decode() if self._layer("seccomp") else ""
 
     def _layer(self, name: str) -> bool:
@@ -181,20 +188,41 @@ class Sandbox:
         return _Worker(proc, read_fd, out, err, episode_dir)
 
     def _take(self, episode_dir: Path | None) -> _Worker:
-        if self._filler is not None:
-            self._filler.join()
-            self._filler = None
-        while self._ready:
-            worker = self._ready.pop(0)
-            if worker.episode_dir == episode_dir and worker.proc.poll() is None:
-                return worker
-            self._discard(worker)
+        with self._pool:
+            self._pool.wait_for(lambda: self._pending == 0)
+            while self._ready:
+                worker = self._ready.pop(0)
+                if worker.episode_dir == episode_dir and worker.proc.poll() is None:
+                    return worker
+                self._discard(worker)
         return self._spawn(episode_dir)
 
     def warm(self, episode_dir: Path | None = None) -> None:
-        """Fill the pre-start pool for this episode (no-op without prestart)."""
-        while len(self._ready) < self.prestart:
-            self._ready.append(self._spawn(episode_dir))
+        """Top the pre-start pool up for this episode (no-op without prestart). The launches happen on
+        the spawner thread: bwrap's --die-with-parent watches the *thread* that started it, so a
+        short-lived thread would take its workers down with it."""
+        if not self.prestart:
+            return
+        with self._pool:
+            missing = self.prestart - len(self._ready) - self._pending
+            self._pending += max(0, missing)
+        for _ in range(max(0, missing)):
+            self._requests.put(episode_dir)
+
+    def _spawn_loop(self) -> None:
+        while True:
+            episode_dir = self._requests.get()
+            if episode_dir is _STOP:
+                return
+            try:
+                worker = self._spawn(episode_dir)
+            except OSError:
+                worker = None
+            with self._pool:
+                if worker is not None:
+                    self._ready.append(worker)
+                self._pending -= 1
+                self._pool.notify_all()
 
     def _discard(self, worker: _Worker) -> None:
         self._kill(worker.proc)
@@ -214,11 +242,13 @@ class Sandbox:
             pass
 
     def close(self) -> None:
-        if self._filler is not None:
-            self._filler.join()
-            self._filler = None
-        while self._ready:
-            self._discard(self._ready.pop())
+        if self._spawner is not None:
+            self._requests.put(_STOP)
+            self._spawner.join(timeout=10)
+            self._spawner = None
+        with self._pool:
+            while self._ready:
+                self._discard(self._ready.pop())
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -250,18 +280,7 @@ class Sandbox:
             os.close(worker.result_fd)
             worker.stdout.close()
             worker.stderr.close()
-            if self.prestart:
-                self._refill(episode_dir)
-
-    def _refill(self, episode_dir: Path | None) -> None:
-        """Top the pool up in the background so the caller does not pay for the launch."""
-        def fill() -> None:
-            with self._lock:
-                self.warm(episode_dir)
-        if self._filler is not None:
-            self._filler.join()
-        self._filler = threading.Thread(target=fill, daemon=True)
-        self._filler.start()
+            self.warm(episode_dir)
 
     def _collect(self, worker: _Worker, start: float) -> CallResult:
         lim = self.limits
