@@ -287,6 +287,7 @@ def test_budget_cap_stops_stage_2_cleanly(tmp_path):
     assert state["stage2"]["stop_reason"] == "budget: LLM call budget reached: 1 of 1 calls"
     assert state["status"] == "finished" and state["progress"]["generation"] == 1
     assert "NOT written" in state["mature"]["message"]
+    assert sorted(p.name for p in only_run(tmp_path).glob("generation_*")) == ["generation_001"]
 
 
 def test_tampered_organ_refuses_to_load(accepted, tmp_path):

@@ -211,10 +211,11 @@ class Trainer:
                     break
                 try:
                     self._generation(sandbox, client, domain, train[domain], forbidden)
-                except BudgetExceeded as exc:
-                    stop_reason = f"budget: {exc.reason}"
-                except LLMError as exc:
-                    stop_reason = f"llm: {exc}"
+                except (BudgetExceeded, LLMError) as exc:
+                    stop_reason = f"budget: {exc.reason}" if isinstance(exc, BudgetExceeded) else f"llm: {exc}"
+                    unfinished = self.log.read_run()["progress"]["generation"] + 1
+                    self.log.discard_generation(unfinished)
+                    self.log.event("generation_aborted", generation=unfinished, reason=stop_reason)
             if stop_reason:
                 break
         usage = client.budget.as_dict()
