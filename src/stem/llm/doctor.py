@@ -38,6 +38,9 @@ def check_profile(settings: LLMSettings, name: str | None, model: str | None, ba
     if offline:
         out.append(Probe("network", True, "skipped (--offline)"))
         return out
+    if env is not None:
+        out.append(Probe("network", False, f"skipped: set {env} first"))
+        return out
     import openai
     client = openai.OpenAI(api_key=os.environ.get(profile.api_key_env or "", "") or "not-needed",
                            base_url=profile.base_url, timeout=10.0, max_retries=0)
