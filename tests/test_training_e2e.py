@@ -386,3 +386,17 @@ def test_domain_all_learns_cumulatively_and_keeps_other_organs(tmp_path):
     assert sorted(mature.capabilities) == ["matrix_database", "security_sandbox", "trading_floor"]
     assert mature.capabilities["trading_floor"].organ.name.endswith("ledger_solver_two")
     assert mature.capabilities["matrix_database"].organ.name.endswith("graph_walker")
+
+
+def test_an_unparseable_plan_becomes_a_scar_in_the_next_prompt(tmp_path):
+    script = [Step("I would write a ledger organ."), Step("Still prose, no JSON."),
+              plan_step("ledger_solver", "correct_trading_organ.py")]
+    with FakeOpenAI(script) as srv:
+        cfg = write_config(tmp_path, srv.url)
+        proc = stem_train(cfg)
+        prompts = [user_prompt(r) for r in srv.requests]
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert len(prompts) == 3  # plan, its one repair round-trip, then generation 2
+    scars = prompts[2][prompts[2].index("SCARS"):prompts[2].index("PROPOSALS ALREADY")]
+    assert "gen 1 llm/unparseable_plan in trading_floor__g001c1" in scars
+    assert "trading_floor__g001c1: answer was not a valid TransformationPlan" in prompts[2]

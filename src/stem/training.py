@@ -146,9 +146,8 @@ class Trainer:
                 state = log.read_run()
                 if state["stage1"] is None:
                     self._stage1(sandbox, validation)
-                client = self._client()
-                if log.read_run()["progress"]["stage"] <= 2:
-                    self._stage2(sandbox, client, train, validation)
+                if log.read_run()["progress"]["stage"] <= 2:  # a resumed Stage 3 needs no LLM
+                    self._stage2(sandbox, self._client(), train, validation)
                 return self._stage3(sandbox, validation)
         except StemError as exc:
             log.update_run(status="stopped", stop_reason=str(exc))
@@ -233,14 +232,13 @@ class Trainer:
         elites = [archivelib.Elite.model_validate(e) for e in state["archive"][domain]]
         parent_elite = archivelib.best(elites)
         scars = [scarlib.Scar.model_validate(s) for s in self.log.read("phenotypic_scars.json", [])]
-        domain_organs = {s.organ for s in scars if s.organ.startswith(domain)}
         parent = None
         if parent_elite is not None:
             parent = promptlib.Parent(parent_elite.organ.name, organ_source(self.log.path / "genome.json", parent_elite.organ),
                                       parent_elite.score, parent_elite.failures)
         rejected = [r for r in state["rejected"] if r["domain"] == domain]
         messages = promptlib.build_messages(self.templates, domain, train[0], parent, dstate["last_failures"],
-                                            scarlib.for_prompt(scars, domain_organs), rejected)
+                                            scarlib.for_prompt(scars, domain), rejected)
         gdir = gen_dir(self.log.path, g)
         gdir.mkdir(parents=True, exist_ok=True)
         self.log.event("generation_start", generation=g, domain=domain, mode="repair" if parent else "new_organ")
@@ -268,8 +266,8 @@ class Trainer:
                            client: LLMClient) -> None:
         log, gdir = self.log, gen_dir(self.log.path, g)
         state = log.read_run()
-        new_scars = [s for c in cands for s in genlib.scars_of(c, g)]
-        rejected = state["rejected"] + [{"generation": g, "domain": domain, "organ": c.organ.name if c.organ else f"c{c.index}",
+        new_scars = [s for c in cands for s in genlib.scars_of(c, g, domain)]
+        rejected = state["rejected"] + [{"generation": g, "domain": domain, "organ": genlib.candidate_name(c, g, domain),
                                           "reason": c.reason} for c in cands if c.status in ("rejected", "llm_failed")]
         evaluated = [c for c in cands if c.status == "evaluated"]
         best = max(evaluated, key=lambda c: (c.score, c.passed, -c.index), default=None)

@@ -84,8 +84,13 @@ def evaluate(cand: Candidate, ctx: GenerationContext, sandbox: Sandbox) -> Candi
     return cand
 
 
-def scars_of(cand: Candidate, generation: int) -> list[scarlib.Scar]:
-    organ = cand.organ.name if cand.organ else f"g{generation:03d}c{cand.index}"
+def candidate_name(cand: Candidate, generation: int, domain: str) -> str:
+    """The organ's name, or for a plan that never produced one, a name that still carries its domain."""
+    return cand.organ.name if cand.organ else f"{domain}__g{generation:03d}c{cand.index}"
+
+
+def scars_of(cand: Candidate, generation: int, domain: str) -> list[scarlib.Scar]:
+    organ = candidate_name(cand, generation, domain)
     if cand.status == "llm_failed":
         return [scarlib.Scar(generation=generation, phase="llm", organ=organ, tag="unparseable_plan", message=cand.reason)]
     if cand.status == "rejected":

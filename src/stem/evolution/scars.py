@@ -49,9 +49,10 @@ def dedupe(scars: list[Scar]) -> list[Scar]:
     return out
 
 
-def for_prompt(scars: list[Scar], domain_organs: set[str] | None = None, limit: int = 8) -> list[Scar]:
-    """Newest first within each phase, runtime and validator scars before verifier ones."""
-    pool = [s for s in dedupe(list(reversed(scars))) if domain_organs is None or s.organ in domain_organs]
+def for_prompt(scars: list[Scar], domain: str | None = None, limit: int = 8) -> list[Scar]:
+    """One domain's scars (organ names start with '<domain>__'), newest first within each phase,
+    runtime and validator scars before verifier ones."""
+    pool = [s for s in dedupe(list(reversed(scars))) if domain is None or s.organ.startswith(f"{domain}__")]
     pool.sort(key=lambda s: (PHASE_RANK[s.phase], -s.generation))
     return pool[:limit]
 
