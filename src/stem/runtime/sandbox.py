@@ -304,16 +304,14 @@ class Sandbox:
                 overflow = True
                 break
             chunks.append(chunk)
-        if timed_out or overflow or chunks:
-            # with a complete result in hand, interpreter teardown is not worth waiting for
-            self._kill(worker.proc)
-        else:
+        if not (timed_out or overflow or chunks):  # no result yet: let the worker finish exiting
             try:
                 worker.proc.wait(timeout=max(0.05, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 timed_out = True
-                self._kill(worker.proc)
-        self._kill(worker.proc)  # reap the whole group even after a clean exit (orphans die with it)
+        # one kill for every path: a worker with its result in hand is not worth waiting for, and the
+        # whole group goes even after a clean exit (orphans die with it)
+        self._kill(worker.proc)
         wall_ms = (time.monotonic() - start) * 1000
         result = CallResult(ok=False, wall_ms=wall_ms, exit_code=worker.proc.returncode,
                             stdout=_tail(worker.stdout, lim.log_bytes), stderr=_tail(worker.stderr, lim.log_bytes),
