@@ -23,6 +23,18 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
+def append_line(path: Path, line: str, fsync: bool = False) -> None:
+    """Append one line with a single write() on an O_APPEND descriptor: readers never see half a line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, (line.rstrip("\n") + "\n").encode("utf-8"))
+        if fsync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_json(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
 

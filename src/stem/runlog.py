@@ -14,7 +14,6 @@ logs/experiment_<timestamp>/
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from datetime import datetime, timezone
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from stem.errors import StemError
-from stem.jsonio import read_json, write_json
+from stem.jsonio import append_line, read_json, write_json
 
 
 def new_run_dir(logs: Path) -> Path:
@@ -84,12 +83,8 @@ class RunLog:
         return data
 
     def event(self, kind: str, **fields: Any) -> None:
-        line = json.dumps({"t": round(time.time(), 3), "event": kind, **fields}, default=str, ensure_ascii=False) + "\n"
-        fd = os.open(self.path / "events.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+        append_line(self.path / "events.jsonl",
+                    json.dumps({"t": round(time.time(), 3), "event": kind, **fields}, default=str, ensure_ascii=False))
 
     def events(self) -> list[dict]:
         path = self.path / "events.jsonl"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from stem.errors import StemError
+from stem.jsonio import append_line
 
 
 class CallRecord(BaseModel):
@@ -40,15 +40,8 @@ def request_hash(messages: list[dict[str, str]]) -> str:
 
 
 def append(path: Path, record: CallRecord) -> None:
-    """One write() of one line with O_APPEND: a concurrent reader never sees half a record."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = (record.model_dump_json() + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """One line per call, synced: a crash never leaves half a record or loses a finished call."""
+    append_line(path, record.model_dump_json(), fsync=True)
 
 
 def load(path: Path) -> list[CallRecord]:
