@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from stem.errors import StemError
+from stem.errors import StemError, field_error
 from stem.llm.settings import LLMSettings
 
 
@@ -92,9 +92,7 @@ def load_settings(config: Path | None = None) -> Settings:
     try:
         return Settings.model_validate({**raw, "root": config.resolve().parent})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(root)"
-        raise StemError(f"{config}: field '{field}': {err['msg']}; fix config.yaml") from None
+        raise field_error(config, exc, "fix config.yaml") from None
 
 
 def _load_env(root: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from stem.errors import StemError
-from stem.genome import Capability, Genome, OrganRef
+from stem.errors import StemError, field_error
+from stem.genome import Genome, OrganRef
 from stem.jsonio import read_json, write_json, write_text_atomic
 
 
@@ -26,9 +26,7 @@ def load_genome(path: Path) -> Genome:
     try:
         genome = Genome.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(root)"
-        raise StemError(f"{path}: field '{field}': {err['msg']}; fix or regenerate the genome") from None
+        raise field_error(path, exc, "fix or regenerate the genome") from None
     for domain, cap in genome.capabilities.items():
         organ_source(path, cap.organ)
         if cap.domain != domain:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from stem.errors import StemError
+from stem.errors import StemError, field_error
 
 LoaderKind = Literal["path", "text", "json", "json_window", "csv_window", "lines_window",
                      "structured_contract"]
@@ -90,9 +90,7 @@ def parse_manifest(text: str, origin: str) -> TaskManifest:
     try:
         return TaskManifest.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(root)"
-        raise StemError(f"{origin}: field '{field}': {err['msg']}; fix the manifest file") from None
+        raise field_error(origin, exc, "fix the manifest file") from None
 
 
 def _read(files: Mapping[str, str], name: str) -> str:

@@ -274,7 +274,6 @@ def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
     rng.shuffle(symbols)
     buyers = symbols[:k.buy_assets]
     sellers = symbols[k.buy_assets:k.buy_assets + k.surplus]
-    distract = symbols[k.buy_assets + k.surplus:]
     fee = rng.choice([50, 75, 100, 125, 150, 200])
 
     quotes: list[Quote] = []
@@ -304,11 +303,10 @@ def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
             positions[sym] = rng.choice([0, 0, rng.randint(1, 9)])
             targets[sym] = 0 if positions[sym] == 0 else positions[sym]
 
-    start_cash_guess = 0
     probe = Problem({(q.tick, q.asset): q for q in quotes}, targets, positions, 0, fee, -10**12)
     full = solve(probe)
     spend = -full["objective"]["final_cash_cents"]  # net cash needed for the full plan
-    cash = max(spend, 0) + rng.randint(500_00, 3000_00) + start_cash_guess
+    cash = max(spend, 0) + rng.randint(500_00, 3000_00)
     final_all = cash - spend
     buy_costs = []
     for sym in buyers:
