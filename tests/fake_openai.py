@@ -37,8 +37,12 @@ def plan_json(**overrides) -> str:
 
 
 class FakeOpenAI:
-    def __init__(self, script: list[Step]):
-        self.script = list(script)
+    """`script` is a list of Steps served in arrival order, or a function of the request body that
+    returns the Step (for concurrent requests, whose arrival order is not fixed)."""
+
+    def __init__(self, script):
+        self.responder = script if callable(script) else None
+        self.script = [] if callable(script) else list(script)
         self.requests: list[dict] = []
         self.lock = threading.Lock()
         server = self
@@ -70,11 +74,16 @@ class FakeOpenAI:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
+                record = {"path": self.path, "body": body, "auth": self.headers.get("Authorization"),
+                          "at": time.monotonic(), "done": None}
                 with server.lock:
-                    server.requests.append({"path": self.path, "body": body,
-                                            "auth": self.headers.get("Authorization"), "at": time.monotonic()})
-                    step = server.script.pop(0) if server.script else Step(status=500, content="script exhausted")
+                    server.requests.append(record)
+                    if server.responder is not None:
+                        step = server.responder(body)
+                    else:
+                        step = server.script.pop(0) if server.script else Step(status=500, content="script exhausted")
                 time.sleep(min(step.delay, MAX_DELAY))
+                record["done"] = time.monotonic()
                 if step.raw_body is not None:
                     self._send(step.status, step.raw_body, step.headers)
                     return

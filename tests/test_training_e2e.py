@@ -34,7 +34,8 @@ def plan_step(name: str, fixture: str, delay: float = 0.0, domain: str = "tradin
 
 
 def write_config(tmp: Path, url: str, *, max_epochs: int = 4, key_env: str = "FAKE_LLM_KEY",
-                 max_calls: int = 50, difficulties: str = "[1, 2, 3, 4]") -> Path:
+                 max_calls: int = 50, difficulties: str = "[1, 2, 3, 4]", evolution: str = "",
+                 llm: str = "") -> Path:
     cfg = tmp / "config.yaml"
     cfg.write_text(f"""
 paths: {{prompts: "{ROOT}/prompts", benchmarks: "{ROOT}/benchmarks", logs: "{tmp}/logs", genomes: "{tmp}/genomes"}}
@@ -42,9 +43,9 @@ benchmark:
   difficulties: {difficulties}
   splits: {{train: {{seed_start: 1000, count: 2}}, validation: {{seed_start: 5000, count: 2}},
            test: {{seed_floor: 1000000, count: 2}}}}
-evolution: {{population: 1, max_epochs: {max_epochs}}}
+evolution: {{population: 1, max_epochs: {max_epochs}{evolution}}}
 llm:
-  profile: fake
+  profile: fake{llm}
   retry: {{max_attempts: 2, base_seconds: 0.01, max_seconds: 0.05}}
   budget: {{max_calls: {max_calls}, max_tokens: 10000000, max_usd: 100}}
   profiles:
@@ -301,32 +302,47 @@ def test_tampered_organ_refuses_to_load(accepted, tmp_path):
     assert result.exit_code == 2 and "does not match its sha256" in result.output
 
 
+def routed(table: dict[str, Step]):
+    """A responder for concurrent requests: the Step whose key appears in the request's user prompt."""
+    def respond(body: dict) -> Step:
+        prompt = body["messages"][-1]["content"]
+        for key, step in table.items():
+            if key in prompt:
+                return step
+        return Step(status=500, content="no scripted answer for this prompt")
+    return respond
+
+
 def test_population_selection_and_repair_prompt_with_parent_failures(tmp_path):
-    """Gen 1 (population 2): a crashing organ and a memorising one; the memoriser scores higher and
-    becomes the parent, so gen 2 is a repair prompt carrying its source and its failing checks."""
-    script = [plan_step("ledger_crashes", "crashing_organ.py"), plan_step("ledger_memoriser", "cheating_trading_organ.py"),
-              plan_step("ledger_solver", "correct_trading_organ.py"), plan_step("ledger_crashes_again", "crashing_organ.py")]
-    with FakeOpenAI(script) as srv:
+    """Gen 1 (population 2): a crashing organ, then a memorising one; the memoriser becomes the
+    parent, so gen 2's repair candidate sees its source and failing checks, beside an immigrant."""
+    table = {"CANDIDATE 1 of 2 in generation 1.": plan_step("ledger_crashes", "crashing_organ.py"),
+             "CANDIDATE 2 of 2 in generation 1.": plan_step("ledger_memoriser", "cheating_trading_organ.py"),
+             "Your role: repair of": plan_step("ledger_solver", "correct_trading_organ.py"),
+             "Your role: a fresh organ": plan_step("ledger_crashes_again", "crashing_organ.py")}
+    with FakeOpenAI(routed(table)) as srv:
         cfg = write_config(tmp_path, srv.url)
         proc = stem_train(cfg, "--population", "2")
-        reqs = srv.requests
+        prompts = [user_prompt(r) for r in srv.requests]
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     run = only_run(tmp_path)
     gen1 = json.loads((run / "generation_001" / "trace.json").read_text())
-    assert [c["status"] for c in gen1["candidates"]] == ["evaluated", "evaluated"]
-    assert gen1["selected"].endswith("ledger_memoriser") and gen1["mode"] == "new_organ"
+    assert [(c["status"], c["role"]) for c in gen1["candidates"]] == [("evaluated", "new_organ")] * 2
+    assert gen1["selected"].endswith("ledger_memoriser")
     gen2 = json.loads((run / "generation_002" / "trace.json").read_text())
-    assert gen2["mode"] == "repair" and gen2["parent"].endswith("ledger_memoriser")
+    assert [(c["role"], len(c["parents"])) for c in gen2["candidates"]] == [("repair", 1), ("immigrant", 0)]
+    assert gen2["candidates"][0]["parents"][0].endswith("ledger_memoriser")
     assert gen2["selected"].endswith("ledger_solver")
-    assert user_prompt(reqs[0]) == user_prompt(reqs[1])  # one prompt per generation, K answers
-    repair = user_prompt(reqs[2])
+    assert len(prompts) == 4 and len(set(prompts)) == 4  # every candidate its own prompt
+    repair = next(p for p in prompts if "Your role: repair of" in p)
     assert repair.startswith("TASK: REPAIR the organ for the domain trading_floor")
     assert "MEMORISED = {" in repair  # the parent's source
     assert "trading-s1001-d2" in repair and "expected:" in repair and "actual:" in repair
+    assert "EPISODE trading-s1001-d2" in repair and "organ artifact:" in repair  # the transcript
     genome = json.loads((run / "genome.json").read_text())["capabilities"]["trading_floor"]
     assert genome["lineage"][0].endswith("ledger_memoriser") and genome["lineage"][-1].endswith("ledger_solver")
-    archive = RunLog(run).read_run()["archive"]["trading_floor"]
-    assert [round(e["score"], 2) == 1.0 for e in archive][:1] == [True] and len(archive) == 2
+    front = RunLog(run).read_run()["front"]["trading_floor"]
+    assert front[0]["organ"]["name"].endswith("ledger_solver") and len(front) == 1  # the solver dominates
 
 
 def test_resume_of_something_that_is_not_a_run_is_one_line(tmp_path):

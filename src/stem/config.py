@@ -52,6 +52,13 @@ class Paths(BaseModel):
 class EvolutionSettings(BaseModel):
     population: int = Field(default=3, ge=1)
     max_epochs: int = Field(default=6, ge=1)
+    stagnation_generations: int = Field(default=2, ge=0, description="generations without a better best train "
+                                        "score before a generation is all crossovers and immigrants (0: never)")
+    scout_first: bool = Field(default=True, description="the first generation of a domain sends one request "
+                              "before the others, which are not sent if it passes every train episode")
+    transcript_chars: int = Field(default=12000, ge=500, description="character budget for failing-episode "
+                                  "transcripts in one repair prompt")
+    transcript_episodes: int = Field(default=3, ge=1, description="failing episodes transcribed per repair prompt")
 
 
 class Settings(BaseModel):

@@ -14,7 +14,8 @@ class TransformationPlan(BaseModel):
 
     organ_name: str = Field(pattern=r"^[a-z][a-z0-9_]{2,48}$", description="snake_case name of the organ")
     domain: str = Field(min_length=3, description="domain id the organ serves, e.g. trading_floor")
-    mode: Literal["new_organ", "repair"] = Field(description="new_organ or repair of the parent organ")
+    mode: str = Field(default="new_organ", max_length=40,
+                      description="new_organ, repair or crossover: informational; the harness records the role it asked for")
     rationale: str = Field(min_length=10, description="what failed and why this source fixes it")
     source: str = Field(min_length=30, description="complete Python module defining run(observation) -> dict")
 

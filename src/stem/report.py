@@ -65,26 +65,29 @@ def summary(path: Path) -> dict:
     for gdir in sorted(path.glob("generation_*")):
         trace = log.read(f"{gdir.name}/trace.json")
         if trace is not None and trace["generation"] <= run["progress"]["generation"]:
-            gens.append({k: trace[k] for k in ("generation", "domain", "mode", "parent", "selected", "candidates")})
+            gens.append({"generation": trace["generation"], "domain": trace["domain"],
+                         "stagnating": trace.get("stagnating", False), "selected": trace["selected"],
+                         "saved": trace.get("saved", 0), "candidates": trace["candidates"]})
     s1, s3 = run.get("stage1") or {}, run.get("stage3") or {}
     return {"run": path.name, "path": str(path), "status": run["status"], "stop_reason": run.get("stop_reason"),
             "domains": run["domains"], "isolation": run.get("isolation_layers"), "llm": run.get("llm"),
             "llm_usage": run.get("llm_usage"), "stage1": s1, "generations": gens,
             "stage2": run.get("stage2"), "stage3": s3, "test_seeds": run.get("test_seeds"), "mature": run.get("mature"),
-            "archive": run.get("archive"), "warnings": warnings(run, gens)}
+            "front": run.get("front"), "calls_saved": run.get("calls_saved", 0), "warnings": warnings(run, gens)}
 
 
 def warnings(run: dict, gens: list[dict]) -> list[str]:
     """Flag organs that pass training episodes but no held-out one: the mark of memorised answers."""
     out = []
     s3 = run.get("stage3") or {}
-    for domain, elites in (run.get("archive") or {}).items():
-        if not elites:
+    for domain, members in (run.get("front") or {}).items():
+        if not members:
             continue
-        top = elites[0]
+        top = members[0]
+        passed, total = len(top["passed_ids"]), len(top["scores"])
         held = [e for e in s3.get("validation", []) + s3.get("test", []) if e["domain"] == domain]
-        if top["passed"] > 0 and held and not any(e["success"] for e in held):
-            out.append(f"{domain}: organ {top['organ']['name']} passes {top['passed']}/{top['episodes']} train episodes "
+        if passed > 0 and held and not any(e["success"] for e in held):
+            out.append(f"{domain}: organ {top['organ']['name']} passes {passed}/{total} train episodes "
                        f"but 0/{len(held)} held-out (validation + hidden test) episodes: it does not generalise "
                        "(hard-coded or memorised answers?)")
     return out
@@ -137,17 +140,19 @@ def show_view(path: Path, json_out: bool) -> None:
     if data["llm"]:
         u = data["llm_usage"] or {}
         console.print(f"llm: {data['llm']['profile']} ({data['llm']['model']}) calls={u.get('calls', 0)} "
+                      f"(saved by early stop: {data['calls_saved']}) "
                       f"tokens={u.get('prompt_tokens', 0) + u.get('completion_tokens', 0)} usd={u.get('usd', 0.0):.4f}")
     s1 = data["stage1"]
     if s1:
         console.print(f"Stage 1 (stem genome, validation): {s1['passed']}/{s1['total']} passed")
     gens = Table(title="Stage 2: generations (train episodes)")
-    for col in ("gen", "domain", "mode", "candidates (status score pass)", "selected"):
+    for col in ("gen", "domain", "candidates (role status score pass)", "selected"):
         gens.add_column(col, overflow="fold")
     for g in data["generations"]:
-        cands = "; ".join(f"c{c['candidate']} {c['status']} {c['score']:.2f} {c['passed']}/{c['episodes']}"
-                          for c in g["candidates"])
-        gens.add_row(str(g["generation"]), g["domain"], g["mode"], cands, g["selected"] or "-")
+        cands = "; ".join(f"c{c['candidate']} {c.get('role', '?')} {c['status']} {c['score']:.2f} "
+                          f"{c['passed']}/{c['episodes']}" for c in g["candidates"])
+        gens.add_row(str(g["generation"]) + (" (stagnating)" if g["stagnating"] else ""), g["domain"], cands,
+                     g["selected"] or "-")
     console.print(gens)
     if data["stage2"]:
         console.print(f"Stage 2 ended: {data['stage2']['stop_reason']}")
@@ -186,10 +191,13 @@ def lineage_view(path: Path, json_out: bool) -> None:
     for domain in data["domains"]:
         branch = tree.add(f"[bold]{domain}[/]")
         for g in (x for x in data["generations"] if x["domain"] == domain):
-            node = branch.add(f"generation {g['generation']} ({g['mode']}" + (f" of {g['parent']}" if g["parent"] else "") + ")")
+            node = branch.add(f"generation {g['generation']}" + (" [yellow](stagnating: explore)[/]" if g["stagnating"] else ""))
             for c in g["candidates"]:
                 mark = " [green]<- selected[/]" if c["organ"] and c["organ"] == g["selected"] else ""
-                node.add(f"c{c['candidate']} {c['organ'] or '-'}: {c['status']} score {c['score']:.2f}{mark}")
+                parents = c.get("parents") or []
+                origin = c.get("role", "?") + (f" of {' x '.join(parents)}" if parents else "")
+                node.add(f"c{c['candidate']} {origin} -> {c['organ'] or '-'}: {c['status']} score {c['score']:.2f}"
+                         f" ({c.get('outcome', c['status'])}){mark}")
         cap = (genome.get("capabilities") or {}).get(domain)
         branch.add(f"genome organ: {' -> '.join(cap['lineage']) if cap else 'none'}")
     console.print(tree)

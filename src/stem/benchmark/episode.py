@@ -16,7 +16,7 @@ from typing import Any
 
 from stem.benchmark import domains
 from stem.benchmark.episode_model import Episode
-from stem.benchmark.manifest import turn_delta
+from stem.benchmark.manifest import TaskManifest, turn_delta
 from stem.benchmark.security_targets import run_target
 from stem.benchmark.verdict import Check, Verdict, build_verdict, check, failed_verdict
 from stem.jsonio import write_json
@@ -66,6 +66,32 @@ def _has_trace(response: dict) -> bool:
     return isinstance(trace, list) and len(trace) > 0
 
 
+def probe_status(manifest: TaskManifest, used: int) -> dict[str, Any]:
+    """What an organ needs to plan its probes: the episode's total budget (None: unlimited), the
+    per-turn limit, how many probes it has used and how many are left (None: unlimited)."""
+    budget = manifest.probe_budget
+    return {"budget": budget, "per_turn_limit": manifest.probe_limit_per_turn, "used": used,
+            "left": None if budget is None else max(0, budget - used)}
+
+
+def build_observation(episode: Episode, turn: int, memory: dict, probe_results: list[dict] | None = None,
+                      probes_used: int = 0, artifacts_dir: str = "") -> dict[str, Any]:
+    """The observation an organ receives on `turn`: the loaders' delta, probe results of the previous
+    turn and the probe status when the episode offers probes, the output contract on the final turn."""
+    m = episode.manifest
+    spec = m.turns[turn - 1]
+    delta = turn_delta(spec, episode.public_files)
+    if probe_results:
+        delta["probe_results"] = probe_results
+    if m.probe_limit_per_turn:
+        delta["probe_status"] = probe_status(m, probes_used)
+    is_final = spec.turn == m.turns[-1].turn
+    if is_final:
+        delta["output_contract"] = m.output_contract.model_dump()
+    return {"domain_id": m.domain, "episode_id": m.episode_id, "turn": spec.turn, "final_turn": is_final,
+            "event": spec.event, "delta": delta, "memory": memory, "artifacts_dir": artifacts_dir}
+
+
 class EpisodeRunner:
     def __init__(self, episode: Episode, trace_dir: Path | None = None, artifacts_dir: str = ""):
         self.episode = episode
@@ -104,17 +130,11 @@ class EpisodeRunner:
         failure: dict | None = None
         turns_run = 0
         for spec in m.turns:
-            delta = turn_delta(spec, ep.public_files)
+            observation = build_observation(ep, spec.turn, memory, pending, len(probes), self.artifacts_dir)
+            delta, pending = observation["delta"], []
             if isinstance(delta.get("candidates"), list):
                 delivered.extend(delta["candidates"])
-            if pending:
-                delta["probe_results"], pending = pending, []
-            is_final = spec.turn == final_turn
-            if is_final:
-                delta["output_contract"] = m.output_contract.model_dump()
-            observation = {"domain_id": m.domain, "episode_id": m.episode_id, "turn": spec.turn,
-                           "final_turn": is_final, "event": spec.event, "delta": delta, "memory": memory,
-                           "artifacts_dir": self.artifacts_dir}
+            is_final = observation["final_turn"]
             self._write(spec.turn, "observation", observation)
             turns_run = spec.turn
             try:

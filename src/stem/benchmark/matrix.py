@@ -30,6 +30,14 @@ nodes.json lists nodes: {"id", "kind", "status", "props"}. edges.json lists dire
 {"src", "rel", "dst"}; edges arrive in windows over several turns. query.json (and the same
 query in words in query.txt) gives a start node and a chain of steps.
 
+Where each value arrives (observation["delta"])
+- turn 1: "rules" (this text), "query_text" (query.txt), "query" (query.json: {"start": id,
+  "steps": [{"rel": str, "where": [{"prop", "op", "value"}, ...]}, ...]}), "nodes" (the whole
+  node list).
+- each data turn: "edges", the next window of edges.json as a list of {"src", "rel", "dst"}.
+  Keep edges in memory: later turns do not repeat them.
+- final turn: "output_contract"; no new edges.
+
 Evaluation
 1. A path starts at the start node. Step i extends it along one edge whose rel equals the
    step's rel, from the path's last node (src) to a new node (dst).

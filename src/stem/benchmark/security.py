@@ -23,6 +23,7 @@ SHORT = "security"
 DIFFICULTIES = (1, 2, 3, 4)
 ARTIFACT_KEYS = ["vector", "observed"]
 PROBE_LIMIT_PER_TURN = 4
+TRANSCRIPT_FILES = ("target.py",)  # repair prompts show it in full: it decides every episode
 
 RULES = f"""SECURITY SANDBOX RULES
 
@@ -35,9 +36,21 @@ Probing
 - You never run the target yourself. To test candidates, return an action
   {{"probe": [vector, ...]}}. The environment runs the target on each and returns
   {{"vector", "result"}} items in "probe_results" of the next turn's delta.
-- Only candidates already delivered may be probed; at most {PROBE_LIMIT_PER_TURN} per turn. The
-  manifest's probe_budget, when set, caps the total number of probes in the episode.
+- Only candidates already delivered may be probed; at most {PROBE_LIMIT_PER_TURN} per turn. Some
+  episodes also cap the total number of probes (the probe budget); later candidates may arrive
+  after a careless organ has spent it, so read the target's source and probe only candidates
+  that can reach the protected branch.
 - Probes requested on the final turn are not served.
+
+Where each value arrives (observation["delta"])
+- turn 1: "rules" (this text), "target_source" (the full text of target.py), "target_file".
+- each data turn: "candidates", the next window of candidates.txt as a list of strings.
+  Keep them in memory: later turns do not repeat them.
+- every turn: "probe_status" {{"budget": total probes allowed in the episode or null when
+  unlimited, "per_turn_limit": {PROBE_LIMIT_PER_TURN}, "used": probes served so far, "left": probes still
+  allowed or null when unlimited}}.
+- the turn after a probe: "probe_results" [{{"vector", "result"}}, ...] for the probes served.
+- final turn: "output_contract"; no new candidates, probes are not served.
 
 Answer (final turn)
 {{"vector": the winning candidate exactly as delivered, "observed": the result the environment

@@ -33,6 +33,15 @@ asset you may trade, the flat fee charged per order, and the closing cash floor.
 portfolio.json gives the starting cash and positions. market.csv arrives in windows, one
 row per (tick, asset) quote: tick, asset, bid, ask, max_qty.
 
+Where each value arrives (observation["delta"])
+- turn 1: "rules" (this text), "contract" (contract.json as an object: "targets" {asset: qty},
+  "fee" and "cash_floor" as two-decimal strings), "portfolio" (portfolio.json: "cash" string,
+  "positions" {asset: qty}).
+- each data turn: "market_rows", a list of the next rows of market.csv as objects whose values
+  are all strings (e.g. {"tick": "3", "asset": "GLD", "bid": "8.71", "ask": "8.93",
+  "max_qty": "5"}); convert them yourself. Keep rows in memory: later turns do not repeat them.
+- final turn: "output_contract"; no new rows.
+
 Orders
 1. An order is BUY or SELL of a whole positive quantity of one asset at one quoted tick.
    Only (tick, asset) pairs that appear in market.csv can be traded.

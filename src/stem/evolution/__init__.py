@@ -1,1 +1,2 @@
-"""Evolution: prompt assembly, scars, the elite archive and the three-stage training loop."""
+"""Evolution: prompts per candidate role, transcripts, scars, the Pareto front, roles and stagnation,
+concurrent dispatch of a generation's requests."""

@@ -1,4 +1,5 @@
-"""One generation for one domain: ask for K plans, gate each, evaluate the survivors on train episodes."""
+"""One candidate's life in a generation: ask for a plan (its role's prompt), gate it, evaluate it on
+the train episodes, and turn what went wrong into scars."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from stem.evolution import prompts as promptlib
 from stem.evolution import scars as scarlib
 from stem.genome import OrganRef, TransformationPlan
 from stem.genome_store import write_organ
+from stem.evolution.roles import Role
+from stem.llm.budget import BudgetExceeded
 from stem.llm.client import LLMClient
+from stem.llm.retry import LLMError
 from stem.llm.structured import ask_structured
 from stem.runtime.sandbox import Sandbox
 from stem.runtime.validator import ValidationReport, validate
@@ -21,9 +25,11 @@ from stem.runtime.validator import ValidationReport, validate
 @dataclass
 class Candidate:
     index: int
+    role: Role = field(default_factory=lambda: Role("new_organ"))
     plan: TransformationPlan | None = None
     raw_answers: list[str] = field(default_factory=list)
-    status: str = "pending"  # llm_failed | rejected | evaluated
+    # llm_failed (answer unusable) | rejected (validator) | evaluated | not_sent (budget) | llm_error (endpoint)
+    status: str = "pending"
     reason: str = ""
     report: ValidationReport | None = None
     organ: OrganRef | None = None
@@ -37,28 +43,46 @@ class Candidate:
     def passed(self) -> int:
         return sum(1 for r in self.results if r.verdict.success)
 
+    @property
+    def all_pass(self) -> bool:
+        return self.status == "evaluated" and bool(self.results) and self.passed == len(self.results)
+
+    @property
+    def answered(self) -> bool:
+        return self.status not in ("not_sent", "llm_error", "pending")
+
     def summary(self) -> dict:
-        return {"candidate": self.index, "organ": self.organ.name if self.organ else None, "status": self.status,
-                "reason": self.reason, "score": round(self.score, 4), "passed": self.passed,
-                "episodes": len(self.results), "repaired_json": len(self.raw_answers) > 1,
-                "plan_mode": self.plan.mode if self.plan else None}
+        return {"candidate": self.index, **self.role.as_dict(), "organ": self.organ.name if self.organ else None,
+                "status": self.status, "reason": self.reason, "score": round(self.score, 4), "passed": self.passed,
+                "episodes": len(self.results), "all_pass": self.all_pass, "repaired_json": len(self.raw_answers) > 1,
+                "plan_mode": self.plan.mode if self.plan else None,
+                "rationale": self.plan.rationale if self.plan else None}
 
 
 @dataclass
 class GenerationContext:
     generation: int
     domain: str
-    messages: list[dict]
     train: list[Episode]
     skills_dir: Path
     trace_root: Path
     forbidden_literals: frozenset[str]
 
 
-def propose(client: LLMClient, ctx: GenerationContext, index: int, repair_template: str) -> Candidate:
-    cand = Candidate(index)
-    result = ask_structured(client, ctx.messages, TransformationPlan, repair_template,
-                            purpose=f"gen{ctx.generation:03d}:{ctx.domain}:c{index}")
+def propose(client: LLMClient, ctx: GenerationContext, index: int, role: Role, messages: list[dict],
+            repair_template: str) -> Candidate:
+    """Ask for one plan. Never raises for the endpoint's sake: a budget cap makes the candidate
+    not_sent, an endpoint that gave up after retries makes it llm_error (the caller stops Stage 2)."""
+    cand = Candidate(index, role)
+    try:
+        result = ask_structured(client, messages, TransformationPlan, repair_template,
+                                purpose=f"gen{ctx.generation:03d}:{ctx.domain}:c{index}:{role.kind}")
+    except BudgetExceeded as exc:
+        cand.status, cand.reason = "not_sent", f"budget: {exc.reason}"
+        return cand
+    except LLMError as exc:
+        cand.status, cand.reason = "llm_error", f"llm: {exc}"
+        return cand
     cand.raw_answers = result.raw_answers
     if result.value is None:
         cand.status, cand.reason = "llm_failed", "answer was not a valid TransformationPlan: " + "; ".join(result.errors[:3])

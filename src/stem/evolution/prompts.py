@@ -1,4 +1,6 @@
-"""Mutation prompts: templates from prompts/, filled with the contract, public context and feedback.
+"""Mutation prompts: templates from prompts/, filled per candidate role with what a model reading
+them cold needs: the contract, the rules, real observations, the parents' sources and per-episode
+results, what happened in their failing episodes, scars and rejected proposals.
 
 Only public material and TRAIN-split feedback ever enter a prompt. Validation and test episodes
 are not passed to this module at all.
@@ -7,16 +9,22 @@ are not passed to this module at all.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from stem.benchmark.episode import EpisodeResult
+from stem.benchmark.episode import build_observation
 from stem.benchmark.episode_model import Episode
 from stem.errors import StemError
 from stem.evolution import scars as scarlib
+from stem.evolution.pareto import Member
+from stem.evolution.roles import Role
+from stem.evolution.transcripts import compact
 from stem.runtime.validator import ALLOWED_IMPORTS
 
-TEMPLATES = ("system", "organ_contract", "new_organ", "repair_organ", "repair_json")
+TEMPLATES = ("system", "organ_contract", "new_organ", "repair_organ", "crossover_organ", "repair_json",
+             "exploration_angles")
+SAMPLE_CHARS = 6000
+IMMIGRANT_SCARS = 24
 
 
 def load_templates(prompts_dir: Path) -> dict[str, str]:
@@ -34,21 +42,31 @@ def contract_text(templates: dict[str, str]) -> str:
     return templates["organ_contract"].replace("{allowed_imports}", ", ".join(sorted(ALLOWED_IMPORTS)))
 
 
-def public_sample(episode: Episode, lines: int = 6) -> str:
+def angles(templates: dict[str, str]) -> list[str]:
+    found = [" ".join(p.split()) for p in templates["exploration_angles"].split("\n\n") if p.strip()]
+    return found or ["Write the most direct correct organ you can."]
+
+
+def sample_episode(train: list[Episode]) -> Episode:
+    """The train episode whose observations the prompt shows: the hardest level, then the first."""
+    return max(train, key=lambda e: (e.manifest.difficulty or 0, -train.index(e)))
+
+
+def observation_sample(episode: Episode, limit: int = SAMPLE_CHARS) -> str:
+    """Turn 1, the first data turn and the final turn of a real episode, as the organ receives them
+    (memory shown empty; on later turns it holds what the organ's previous turn returned)."""
     m = episode.manifest
-    parts = [f"episode {m.episode_id}: {len(m.turns)} turns (minimum {m.min_turns}); output keys: "
+    turns = [1] + [t.turn for t in m.turns if t.event == "data"][:1] + [m.turns[-1].turn]
+    rules = episode.public_files.get("rules.txt")
+    parts = [f"episode {m.episode_id} (level {m.difficulty}): {len(m.turns)} turns; artifact keys "
              f"{', '.join(m.output_contract.artifact_keys)}"]
-    for t in m.turns:
-        loads = ", ".join(f"delta['{ld.key}'] <- {ld.kind}({ld.file or 'inline'})" for ld in t.loaders)
-        parts.append(f"  turn {t.turn} [{t.event}]: {loads or 'no data'}")
-    if m.probe_limit_per_turn:
-        parts.append(f"  probes: up to {m.probe_limit_per_turn} per turn, budget {m.probe_budget or 'unlimited'}")
-    for name, text in sorted(episode.public_files.items()):
-        if name == "rules.txt":
-            continue
-        head = text.splitlines()[:lines]
-        parts.append(f"--- {name} (first {len(head)} of {len(text.splitlines())} lines)\n" + "\n".join(head))
-    return "\n".join(parts)
+    for turn in dict.fromkeys(turns):
+        obs = build_observation(episode, turn, {})
+        if rules is not None and obs["delta"].get("rules") == rules:
+            obs["delta"]["rules"] = "<the DOMAIN RULES text above>"
+        parts.append(f"turn {turn} observation:\n" + json.dumps(compact(obs), indent=1, ensure_ascii=False))
+    text = "\n".join(parts)
+    return text if len(text) <= limit else text[:limit] + f"\n[… sample cut: {len(text) - limit} more chars]"
 
 
 def _short(value, limit: int = 300) -> str:
@@ -56,7 +74,7 @@ def _short(value, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def failures_text(results: list[EpisodeResult], limit: int = 10) -> str:
+def failures_text(results, limit: int = 10) -> str:
     """Failing checks of TRAIN episodes with expected vs actual (callers pass train results only)."""
     lines = []
     for r in results:
@@ -78,23 +96,108 @@ def rejected_text(rejected: list[dict], limit: int = 6) -> str:
     return "\n".join(f"- gen {r['generation']} {r['organ']}: {r['reason']}" for r in rejected[-limit:])
 
 
+def _result_word(member: Member, episode_id: str) -> str:
+    score = member.scores.get(episode_id)
+    if score is None:
+        return "not run"
+    return f"{'pass' if episode_id in member.passed_ids else 'FAIL'} {score:.2f}"
+
+
+def per_episode_text(members: list[Member], train: list[Episode]) -> str:
+    labels = "ABCDEFGH"
+    lines = []
+    for ep in train:
+        cols = [(f"{labels[i]} " if len(members) > 1 else "") + _result_word(m, ep.episode_id) for i, m in enumerate(members)]
+        lines.append(f"- {ep.episode_id} (level {ep.manifest.difficulty}): {' | '.join(cols)}")
+    return "\n".join(lines)
+
+
+def approaches_text(front: list[Member], train_count: int) -> str:
+    if not front:
+        return "(none yet)"
+    lines = []
+    for m in front:
+        origin = m.role + (f" of {' and '.join(m.parents)}" if m.parents else "")
+        failing = [k for k in m.scores if k not in m.passed_ids]
+        lines.append(f"- {m.organ.name} (generation {m.generation}, {origin}): score {m.score:.2f}, passes "
+                     f"{m.passed}/{train_count}" + (f", fails {', '.join(failing[:6])}" if failing else "")
+                     + f"\n    idea: {_short(' '.join(m.rationale.split()), 280)}")
+    return "\n".join(lines)
+
+
 @dataclass
 class Parent:
-    name: str
+    member: Member
     source: str
-    score: float
+    transcripts: str = ""
+
+
+@dataclass
+class GenerationPrompts:
+    """Everything one generation's prompts are built from (TRAIN material only)."""
+    templates: dict[str, str]
+    domain: str
+    generation: int
+    train: list[Episode]
+    roles: list[Role]
+    parents: dict[str, Parent]  # organ name -> parent
+    front: list[Member]
     failures: str
+    scars: list[scarlib.Scar]
+    rejected: list[dict]
+    stagnating: bool = False
+    stagnant_for: int = 0
+    _sample: str | None = field(default=None, repr=False)
 
+    def common(self, index: int) -> dict:
+        if self._sample is None:
+            self._sample = observation_sample(sample_episode(self.train))
+        role = self.roles[index - 1]
+        scars = scarlib.for_prompt(self.scars, self.domain, IMMIGRANT_SCARS if role.kind == "immigrant" else 8)
+        if self.stagnating:
+            title = (f"APPROACHES THAT PLATEAUED (the best training score has not risen for {self.stagnant_for} "
+                     "generations; do something different from all of them)")
+        else:
+            title = "APPROACHES ALREADY IN THE POPULATION (Pareto front; yours should differ or improve on them)"
+        return {"domain": self.domain, "contract": contract_text(self.templates),
+                "rules": sample_episode(self.train).public_files.get("rules.txt", ""),
+                "observation_sample": self._sample, "scars": scarlib.render(scars),
+                "rejected": rejected_text(self.rejected), "candidate_header": self.header(index),
+                "approaches_title": title, "approaches": approaches_text(self.front, len(self.train))}
 
-def build_messages(templates: dict[str, str], domain: str, sample: Episode, parent: Parent | None,
-                   failures: str, scars: list[scarlib.Scar], rejected: list[dict]) -> list[dict]:
-    """The mutation prompt. `failures` and `sample` come from TRAIN episodes only."""
-    common = {"domain": domain, "contract": contract_text(templates), "rules": sample.public_files.get("rules.txt", ""),
-              "public_sample": public_sample(sample), "scars": scarlib.render(scars),
-              "rejected": rejected_text(rejected)}
-    if parent is None:
-        user = templates["new_organ"].format(failures=failures or "(none yet)", **common)
-    else:
-        user = templates["repair_organ"].format(failures=parent.failures, parent_name=parent.name,
-                                                parent_source=parent.source, parent_score=parent.score, **common)
-    return [{"role": "system", "content": templates["system"].strip()}, {"role": "user", "content": user}]
+    def header(self, index: int) -> str:
+        role, count = self.roles[index - 1], len(self.roles)
+        text = f"CANDIDATE {index} of {count} in generation {self.generation}. Your role: {role.describe()}."
+        if count > 1:
+            others = "; ".join(f"candidate {i} {r.describe()}" for i, r in enumerate(self.roles, 1) if i != index)
+            text += f"\nThe other candidates of this generation: {others}. Each should try a different idea."
+        return text
+
+    def messages(self, index: int) -> list[dict]:
+        role = self.roles[index - 1]
+        fill = self.common(index)
+        t = self.templates
+        if role.kind == "repair":
+            p = self.parents[role.parents[0]]
+            user = t["repair_organ"].format(parent_name=p.member.organ.name, parent_source=p.source,
+                                            parent_score=p.member.score,
+                                            parent_passed=f"{p.member.passed}/{len(self.train)} training episodes",
+                                            parent_results=per_episode_text([p.member], self.train),
+                                            transcripts=p.transcripts or "(none)", **fill)
+        elif role.kind == "crossover":
+            a, b = (self.parents[name] for name in role.parents)
+            user = t["crossover_organ"].format(
+                a_name=a.member.organ.name, a_source=a.source, a_score=a.member.score,
+                a_passed=f"{a.member.passed}/{len(self.train)}", b_name=b.member.organ.name, b_source=b.source,
+                b_score=b.member.score, b_passed=f"{b.member.passed}/{len(self.train)}",
+                pair_results=per_episode_text([a.member, b.member], self.train),
+                pair_failures=f"A ({a.member.organ.name}):\n{a.member.failures or '(none)'}\n"
+                              f"B ({b.member.organ.name}):\n{b.member.failures or '(none)'}", **fill)
+        else:
+            pool = angles(t)
+            note = ("The current genome has no organ for it." if role.kind == "new_organ" else
+                    "Organs for it exist (listed below) but a fresh idea is wanted: write a new organ from "
+                    "scratch that avoids every scar below.")
+            user = t["new_organ"].format(task_note=note, failures=self.failures or "(none yet)",
+                                         angle=pool[role.angle % len(pool)], **fill)
+        return [{"role": "system", "content": t["system"].strip()}, {"role": "user", "content": user}]

@@ -28,25 +28,29 @@ class LLMClient:
 
     def complete(self, messages: list[dict[str, str]], purpose: str = "", json_mode: bool = True) -> RawAnswer:
         """One answer, or LLMError after the retry policy gives up, or BudgetExceeded before calling."""
-        self.budget.check()
+        self.budget.reserve()
         key = records.request_hash(messages)
         waits: list[float] = []
         attempt = 0
         start = time.monotonic()
-        while True:
-            attempt += 1
-            try:
-                answer = self.provider.send(messages, json_mode)
-                break
-            except LLMError as exc:
-                delay = self.policy.delay(attempt, exc)
-                if delay is None:
-                    self._record(key, purpose, messages, None, attempt, waits, start, exc)
-                    raise
-                waits.append(delay)
-                self.sleep(delay)
+        try:
+            while True:
+                attempt += 1
+                try:
+                    answer = self.provider.send(messages, json_mode)
+                    break
+                except LLMError as exc:
+                    delay = self.policy.delay(attempt, exc)
+                    if delay is None:
+                        self._record(key, purpose, messages, None, attempt, waits, start, exc)
+                        raise
+                    waits.append(delay)
+                    self.sleep(delay)
+        except BaseException:
+            self.budget.release()
+            raise
         usd = self.profile.prices.cost(answer.prompt_tokens, answer.completion_tokens)
-        self.budget.add(answer.prompt_tokens, answer.completion_tokens, usd)
+        self.budget.add(answer.prompt_tokens, answer.completion_tokens, usd, reserved=True)
         self._record(key, purpose, messages, answer, attempt, waits, start, None, usd)
         return answer
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,16 +114,18 @@ class ReplayProvider:
     def __init__(self, name: str, calls_file: Path):
         self.name = name
         self.queues: dict[str, deque] = defaultdict(deque)
+        self.lock = threading.Lock()
         for rec in records.load(calls_file):
             self.queues[rec.request_hash].append(rec)
         self.source = calls_file
 
     def send(self, messages: list[dict[str, str]], json_mode: bool) -> RawAnswer:
         key = records.request_hash(messages)
-        if not self.queues.get(key):
+        with self.lock:  # concurrent requests of one generation each take their own record
+            rec = self.queues[key].popleft() if self.queues.get(key) else None
+        if rec is None:
             raise LLMError(f"replay miss: no recorded answer for request {key[:12]} (\"{records.describe(messages)}\") "
                            f"in {self.source}; the run diverged from the recording", "replay_miss", retryable=False)
-        rec = self.queues[key].popleft()
         if rec.answer is None:
             raise LLMError(rec.error or "recorded call failed", rec.error_kind or "recorded_error", retryable=False)
         return RawAnswer(rec.answer, rec.prompt_tokens, rec.completion_tokens, rec.finish_reason, rec.tokens_estimated)

@@ -58,6 +58,7 @@ def _default_profiles() -> dict[str, Profile]:
 
 class LLMSettings(BaseModel):
     profile: str = "gemini"
+    concurrency: int | None = Field(default=None, ge=1, description="requests in flight at once; default: the population")
     retry: RetrySettings = RetrySettings()
     budget: BudgetSettings = BudgetSettings()
     profiles: dict[str, Profile] = Field(default_factory=_default_profiles)

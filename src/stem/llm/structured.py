@@ -10,7 +10,9 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from stem.llm.budget import BudgetExceeded
 from stem.llm.client import LLMClient
+from stem.llm.retry import LLMError
 
 T = TypeVar("T", bound=BaseModel)
 FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.S)
@@ -82,7 +84,11 @@ def ask_structured(client: LLMClient, messages: list[dict[str, str]], model: typ
     repair = repair_template.format(model_name=model.__name__, errors="\n".join(f"- {e}" for e in errors[:12]),
                                     schema=json.dumps(model.model_json_schema(), indent=1))
     follow = messages + [{"role": "assistant", "content": answer.text}, {"role": "user", "content": repair}]
-    second = client.complete(follow, purpose=f"{purpose}:repair")
+    try:
+        second = client.complete(follow, purpose=f"{purpose}:repair")
+    except (BudgetExceeded, LLMError) as exc:  # the first answer stands as an unusable one
+        result.errors = errors + [f"no repair round-trip: {getattr(exc, 'reason', None) or exc}"]
+        return result
     value, errors = parse_answer(second.text, model, second.finish_reason == "length")
     result.raw_answers.append(second.text)
     result.value, result.errors, result.repaired = value, errors, True

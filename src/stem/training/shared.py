@@ -1,0 +1,97 @@
+"""What every stage of `stem train` shares: the options, the reporter, the open run, and evaluating a
+genome (or none) on a list of episodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from stem.agent import StemAgent
+from stem.benchmark.episode import EpisodeResult
+from stem.benchmark.episode_model import Episode
+from stem.config import Settings
+from stem.genome import OrganRef
+from stem.genome_store import load_genome, organ_source
+from stem.runlog import RunLog
+from stem.runtime.sandbox import Sandbox
+
+
+class Reporter(Protocol):
+    def stage(self, number: int, title: str) -> None: ...
+    def line(self, text: str) -> None: ...
+    def status(self, **fields: Any) -> None: ...
+
+
+@dataclass
+class TrainOptions:
+    domain: str = "trading"
+    population: int | None = None
+    max_epochs: int | None = None
+    llm: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    replay_from: Path | None = None
+    unsafe: bool = False
+    resume: Path | None = None
+
+
+@dataclass
+class RunContext:
+    """One open run: its settings, record and sandbox, and the shape it was started with."""
+    settings: Settings
+    opts: TrainOptions
+    log: RunLog
+    rep: Reporter
+    sandbox: Sandbox
+    domains: list[str]
+    population: int
+    max_epochs: int
+
+
+def run_organ_ref(ref: OrganRef) -> OrganRef:
+    """An organ written into <run>/skills/, named relative to <run>/genome.json."""
+    return ref.model_copy(update={"path": f"skills/{ref.path}"})
+
+
+def episode_summary(results: list[EpisodeResult]) -> list[dict]:
+    return [{"episode": r.episode_id, "domain": r.domain, "success": r.verdict.success,
+             "score": round(r.verdict.score, 4), "tags": r.verdict.tags} for r in results]
+
+
+def private_literals(episodes: list[Episode]) -> frozenset[str]:
+    """String values of held-out expected artifacts that no public file reveals: an organ may not
+    hard-code them. Values the public files contain (a marker named in the rules, a candidate
+    vector) are public knowledge and stay allowed."""
+    out: set[str] = set()
+    public = ""
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str) and len(value) >= 6 and value not in public:
+            out.add(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for ep in episodes:
+        public = "\n".join(ep.public_files.values())
+        walk(ep.private.get("expected"))
+    return frozenset(out)
+
+
+def evaluate_genome(ctx: RunContext, genome_path: Path | None, episodes: list[Episode], stage: str) -> list[EpisodeResult]:
+    """Run a saved genome (None: the bare stem cell) on `episodes`, traced under episodes/<stage>/."""
+    organs = {}
+    if genome_path is not None:
+        genome = load_genome(genome_path)
+        organs = {d: organ_source(genome_path, c.organ) for d, c in genome.capabilities.items()}
+    agent = StemAgent(ctx.sandbox, organs)
+    results = []
+    for ep in episodes:
+        results.append(agent.run_episode(ep, ctx.log.path / "episodes" / stage / ep.episode_id))
+        ctx.rep.status(stage=stage, episode=ep.episode_id, passed=sum(r.verdict.success for r in results),
+                       done=len(results), total=len(episodes))
+    return results

@@ -1,0 +1,115 @@
+"""`stem train`: open (or resume) a run, then Stage 1 (baseline.py), Stage 2 (evolve.py) and Stage 3
+(maturation.py). Every finished generation is on disk before the next begins, so `--resume` after a
+crash continues without losing or repeating one."""
+
+from __future__ import annotations
+
+import platform
+import sys
+
+import stem
+from stem.benchmark import domains as domainlib
+from stem.benchmark import splits
+from stem.config import Settings
+from stem.errors import StemError
+from stem.genome import Genome
+from stem.jsonio import write_json
+from stem.llm.budget import Budget
+from stem.llm.client import LLMClient, build_client
+from stem.runlog import RunLog, new_run_dir
+from stem.runtime.sandbox import Sandbox
+from stem.training.baseline import stage1
+from stem.training.evolve import stage2
+from stem.training.maturation import stage3
+from stem.training.shared import Reporter, RunContext, TrainOptions
+
+
+class Trainer:
+    def __init__(self, settings: Settings, opts: TrainOptions, reporter: Reporter):
+        self.settings, self.opts, self.rep = settings, opts, reporter
+        self.domains = domainlib.domain_names(opts.domain)
+        self.population = opts.population or settings.evolution.population
+        self.max_epochs = opts.max_epochs or settings.evolution.max_epochs
+
+    def _resume(self) -> RunLog:
+        log = RunLog(self.opts.resume)
+        state = log.read_run()
+        if state["status"] == "finished":
+            raise StemError(f"{self.opts.resume}: this run already finished; start a new one without --resume")
+        if "front" not in state:
+            raise StemError(f"{self.opts.resume}: this run was recorded by an older stem (no Pareto front); "
+                            "start a new run without --resume")
+        self.domains = state["domains"]
+        self.population, self.max_epochs = state["options"]["population"], state["options"]["max_epochs"]
+        finished = state["progress"]["generation"]
+        for path in sorted(log.path.glob("generation_*")):
+            if int(path.name.split("_")[1]) > finished:
+                log.discard_generation(int(path.name.split("_")[1]))
+        log.update_run(status="running")
+        log.event("resumed", after_generation=finished)
+        self.rep.line(f"resuming {log.path} after generation {finished}")
+        return log
+
+    def _new(self) -> RunLog:
+        import openai
+        log = RunLog(new_run_dir(self.settings.path("logs")))
+        log.write_run({
+            "status": "running", "stop_reason": None, "stem_version": stem.__version__,
+            "versions": {"python": sys.version.split()[0], "openai": openai.__version__, "platform": platform.platform()},
+            "config": self.settings.model_dump(mode="json"), "domains": self.domains,
+            "options": {"population": self.population, "max_epochs": self.max_epochs, "llm": self.opts.llm,
+                        "model": self.opts.model, "base_url": self.opts.base_url,
+                        "replay_from": str(self.opts.replay_from) if self.opts.replay_from else None,
+                        "unsafe_no_isolation": self.opts.unsafe},
+            "progress": {"stage": 1, "generation": 0},
+            "domain_state": {d: {"epochs": 0, "done": None, "last_failures": "", "best_history": []}
+                             for d in self.domains},
+            "front": {d: [] for d in self.domains}, "rejected": [], "llm_usage": None, "calls_saved": 0,
+            "stage1": None, "stage2": None, "stage3": None, "mature": None, "test_seeds": None,
+        })
+        write_json(log.path / "genome.json", Genome().model_dump(mode="json"))
+        write_json(log.path / "phenotypic_scars.json", [])
+        log.event("run_started", domains=self.domains)
+        return log
+
+    def run(self) -> dict:
+        log = self._resume() if self.opts.resume is not None else self._new()
+        try:
+            sandbox = Sandbox(unsafe_no_isolation=self.opts.unsafe, prestart=1)
+            log.update_run(isolation=sandbox.report.as_dict(), isolation_layers=sandbox.layers)
+            if self.opts.unsafe:
+                self.rep.line("[bold red]WARNING: organs run WITHOUT namespace isolation (--unsafe-no-isolation)[/]")
+            ctx = RunContext(self.settings, self.opts, log, self.rep, sandbox, self.domains, self.population,
+                             self.max_epochs)
+            train = {d: splits.split_episodes(self.settings, d, "train") for d in self.domains}
+            validation = {d: splits.split_episodes(self.settings, d, "validation") for d in self.domains}
+            log.update_run(split_ids={"train": {d: [e.episode_id for e in v] for d, v in train.items()},
+                                      "validation": {d: [e.episode_id for e in v] for d, v in validation.items()}})
+            with sandbox:
+                if log.read_run()["stage1"] is None:
+                    stage1(ctx, validation)
+                if log.read_run()["progress"]["stage"] <= 2:  # a resumed Stage 3 needs no LLM
+                    stage2(ctx, self._client(log), train, validation)
+                return stage3(ctx, validation)
+        except StemError as exc:
+            log.update_run(status="stopped", stop_reason=str(exc))
+            log.event("stopped", reason=str(exc))
+            raise
+        except KeyboardInterrupt:
+            log.update_run(status="interrupted", stop_reason="interrupted by the user")
+            log.event("interrupted")
+            raise StemError(f"interrupted; continue with: stem train --resume {log.path}") from None
+        except BaseException as exc:
+            log.update_run(status="failed", stop_reason=f"{type(exc).__name__}: {exc}")
+            raise
+
+    def _client(self, log: RunLog) -> LLMClient:
+        state = log.read_run()
+        client = build_client(self.settings.llm, self.opts.llm, self.opts.model, self.opts.base_url,
+                              calls_file=log.path / "llm" / "calls.jsonl", replay_from=self.opts.replay_from)
+        usage = state.get("llm_usage")
+        if usage:
+            client.budget = Budget(self.settings.llm.budget, usage["calls"], usage["prompt_tokens"],
+                                   usage["completion_tokens"], usage["usd"])
+        log.update_run(llm={"profile": client.name, "model": client.profile.model, "provider": client.profile.provider})
+        return client
