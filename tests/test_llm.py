@@ -136,13 +136,13 @@ def test_embedded_json_among_prose():
 
 
 def test_wrong_schema_is_fixed_by_one_repair_round_trip(tmp_path):
-    wrong = plan_json(mode="rewrite", organ_name="Bad Name")
+    wrong = plan_json(rationale="short", organ_name="Bad Name")
     with FakeOpenAI([Step(wrong), Step(plan_json())]) as srv:
         result = ask_structured(client_for(srv, tmp_path), MSGS, TransformationPlan, REPAIR)
     assert result.repaired and result.value.mode == "new_organ"
     assert result.raw_answers == [wrong, plan_json()]
     repair_msg = srv.requests[1]["body"]["messages"][-1]["content"]
-    assert "field 'mode'" in repair_msg and "field 'organ_name'" in repair_msg
+    assert "field 'rationale'" in repair_msg and "field 'organ_name'" in repair_msg
     assert srv.requests[1]["body"]["messages"][-2] == {"role": "assistant", "content": wrong}
 
 
@@ -177,7 +177,7 @@ def test_usd_and_token_caps(tmp_path):
 def test_replay_gives_identical_plans_with_zero_network(tmp_path):
     script = [Step(plan_json(organ_name="first_organ")), Step(status=429, headers={"Retry-After": "1"}),
               Step("```json\n" + plan_json(organ_name="second_organ") + "\n```"),
-              Step(plan_json(mode="oops")), Step(plan_json(organ_name="third_organ"))]
+              Step(plan_json(rationale="bad")), Step(plan_json(organ_name="third_organ"))]
     prompts = [MSGS, MSGS + [{"role": "user", "content": "again"}], [{"role": "user", "content": "third"}]]
     with FakeOpenAI(script) as srv:
         live = client_for(srv, tmp_path)

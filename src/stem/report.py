@@ -199,7 +199,14 @@ def lineage_view(path: Path, json_out: bool) -> None:
                 node.add(f"c{c['candidate']} {origin} -> {c['organ'] or '-'}: {c['status']} score {c['score']:.2f}"
                          f" ({c.get('outcome', c['status'])}){mark}")
         cap = (genome.get("capabilities") or {}).get(domain)
-        branch.add(f"genome organ: {' -> '.join(cap['lineage']) if cap else 'none'}")
+        if not cap:
+            branch.add("genome organ: none")
+            continue
+        name = cap["organ"]["name"]
+        member = next((m for m in (data["front"] or {}).get(domain, []) if m["organ"]["name"] == name), {})
+        origin = member.get("role", "?") + (f" of {' x '.join(member['parents'])}" if member.get("parents") else "")
+        ancestors = [a for a in cap["lineage"] if a != name]
+        branch.add(f"genome organ: {name} ({origin})" + (f"; ancestors: {', '.join(ancestors)}" if ancestors else ""))
     console.print(tree)
 
 

@@ -64,7 +64,7 @@ def observation_sample(episode: Episode, limit: int = SAMPLE_CHARS) -> str:
         obs = build_observation(episode, turn, {})
         if rules is not None and obs["delta"].get("rules") == rules:
             obs["delta"]["rules"] = "<the DOMAIN RULES text above>"
-        parts.append(f"turn {turn} observation:\n" + json.dumps(compact(obs), indent=1, ensure_ascii=False))
+        parts.append(f"turn {turn} observation:\n" + json.dumps(compact(obs, str_limit=700), indent=1, ensure_ascii=False))
     text = "\n".join(parts)
     return text if len(text) <= limit else text[:limit] + f"\n[… sample cut: {len(text) - limit} more chars]"
 

@@ -19,6 +19,7 @@ from stem.benchmark.episode_model import Episode
 
 STR_LIMIT = 160
 ITEMS_SHOWN = 3
+TURN_ITEMS = 12  # a turn's delivered items are shown whole up to this many: which arrived when matters
 FILE_LIMIT = 8000
 
 
@@ -54,9 +55,9 @@ def describe(value: Any, known: dict[str, str], limit: int = 320) -> str:
                 return f"text of {len(value)} chars ({label})"
         text = _dumps(compact(value))
     elif isinstance(value, list):
-        text = f"list of {len(value)}: " + _dumps(compact(value, items=ITEMS_SHOWN))
+        text = f"list of {len(value)}: " + _dumps(compact(value, items=TURN_ITEMS))
     elif isinstance(value, dict):
-        text = f"object with {len(value)} keys: " + _dumps(compact(value, items=ITEMS_SHOWN))
+        text = f"object with {len(value)} keys: " + _dumps(compact(value, items=TURN_ITEMS))
     else:
         text = _dumps(value)
     return text if len(text) <= limit else text[:limit] + f"…[+{len(text) - limit} chars]"
@@ -78,6 +79,7 @@ def episode_transcript(trace_dir: Path, episode: Episode, shown_files: tuple[str
             known[f"{name}, shown in full below"] = episode.public_files[name]
     verdict = _read(trace_dir / "verdict.json") or {}
     m = episode.manifest
+    served_before = None
     lines = [f"EPISODE {m.episode_id} (level {m.difficulty}, {len(m.turns)} turns): "
              f"score {verdict.get('score', 0.0):.2f}, {'passed' if verdict.get('success') else 'FAILED'}"]
     for spec in m.turns:
@@ -87,7 +89,10 @@ def episode_transcript(trace_dir: Path, episode: Episode, shown_files: tuple[str
         lines.append(f"turn {spec.turn} [{spec.event}]")
         delta = obs.get("delta") or {}
         for key, value in delta.items():
-            lines.append(f"  delta.{key} = {describe(value, known)}")
+            if key == "probe_results" and value == served_before:
+                lines.append(f"  delta.{key} = the {len(value)} results shown under turn {spec.turn - 1}")
+                continue
+            lines.append(f"  delta.{key} = {describe(value, known, 700)}")
         action = _read(trace_dir / f"turn_{spec.turn:02d}_action.json")
         if isinstance(action, dict):
             if "raw" in action and len(action) == 1:
@@ -96,7 +101,7 @@ def episode_transcript(trace_dir: Path, episode: Episode, shown_files: tuple[str
                 trace = action.get("trace")
                 lines.append(f"  organ trace: {describe(trace, known, 400)}")
                 if action.get("action") is not None:
-                    lines.append(f"  organ action: {describe(action['action'], known, 400)}")
+                    lines.append(f"  organ action: {describe(action['action'], known, 700)}")
                 memory = action.get("memory")
                 if isinstance(memory, dict):
                     lines.append(f"  organ memory: keys {sorted(memory)[:12]} ({len(_dumps(memory))} chars)")
@@ -105,6 +110,7 @@ def episode_transcript(trace_dir: Path, episode: Episode, shown_files: tuple[str
                 if action.get("limitations"):
                     lines.append(f"  organ limitations: {describe(action['limitations'], known)}")
         result = _read(trace_dir / f"turn_{spec.turn:02d}_result.json") or {}
+        served_before = result.get("probe_results")
         if result.get("failure"):
             f = result["failure"]
             line = f" (organ line {f['line']})" if f.get("line") else ""

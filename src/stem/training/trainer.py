@@ -28,8 +28,20 @@ class Trainer:
     def __init__(self, settings: Settings, opts: TrainOptions, reporter: Reporter):
         self.settings, self.opts, self.rep = settings, opts, reporter
         self.domains = domainlib.domain_names(opts.domain)
-        self.population = opts.population or settings.evolution.population
-        self.max_epochs = opts.max_epochs or settings.evolution.max_epochs
+        recorded = self._recorded_options(opts)
+        self.population = opts.population or recorded.get("population") or settings.evolution.population
+        self.max_epochs = opts.max_epochs or recorded.get("max_epochs") or settings.evolution.max_epochs
+
+    @staticmethod
+    def _recorded_options(opts: TrainOptions) -> dict:
+        """A replay asks the recorded run's questions again: its population and epochs, unless flags say otherwise."""
+        if opts.replay_from is None or opts.resume is not None:
+            return {}
+        source = opts.replay_from if opts.replay_from.is_dir() else opts.replay_from.parent.parent
+        if not (source / "run.json").is_file():
+            return {}
+        options = RunLog(source).read_run().get("options")
+        return options if isinstance(options, dict) else {}
 
     def _resume(self) -> RunLog:
         log = RunLog(self.opts.resume)
