@@ -18,9 +18,10 @@ from stem.cli import app
 from stem.runlog import RunLog
 from stem.training import private_literals
 
-from conftest import ROOT, artifact_of, requires_isolation
+from conftest import artifact_of, requires_isolation
 from fake_openai import FakeOpenAI, Step, plan_json
-from test_training_e2e import ORGANS, STEM, only_run, plan_step, routed, stem_train, user_prompt, write_config
+from test_training_e2e import (ORGANS, STEM, only_run, plan_step, routed, stem_train, train_routed, user_prompt,
+                               write_config)
 
 runner = CliRunner()
 pytestmark = requires_isolation
@@ -68,11 +69,7 @@ def test_early_stop_inside_a_generation_leaves_later_waves_unsent(tmp_path):
     table = {"generation 1.": plan_step("ledger_crashes", "crashing_organ.py"),
              "CANDIDATE 1 of 3 in generation 2.": plan_step("ledger_solver", "correct_trading_organ.py"),
              "generation 2.": plan_step("ledger_crashes_again", "crashing_organ.py")}
-    with FakeOpenAI(routed(table)) as srv:
-        cfg = write_config(tmp_path, srv.url, llm="\n  concurrency: 1")
-        proc = stem_train(cfg, "--population", "3")
-        prompts = [user_prompt(r) for r in srv.requests]
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    _, prompts = train_routed(tmp_path, table, "--population", "3", llm="\n  concurrency: 1")
     assert len(prompts) == 4 and sum("generation 2." in p for p in prompts) == 1
     gen2 = traces(only_run(tmp_path))[1]
     assert [c["status"] for c in gen2["candidates"]] == ["evaluated", "saved", "saved"]
@@ -173,11 +170,8 @@ def test_crossover_of_two_specialists_and_lineage_shows_both(tmp_path):
              "CANDIDATE 2 of 2 in generation 1.": Step(second),
              "Your role: crossover of": plan_step("ledger_merged", "correct_trading_organ.py"),
              "Your role: repair of": plan_step("ledger_crashes", "crashing_organ.py")}
-    with FakeOpenAI(routed(table)) as srv:
-        cfg = write_config(tmp_path, srv.url)
-        proc = stem_train(cfg, "--population", "2")
-        prompts = [user_prompt(r) for r in srv.requests]
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    _, prompts = train_routed(tmp_path, table, "--population", "2")
+    cfg = tmp_path / "config.yaml"
     run = only_run(tmp_path)
     gen1, gen2 = traces(run)
     front_after_1 = [m["organ"] for m in gen1["front"]]
@@ -210,11 +204,7 @@ def test_stagnation_switches_to_immigrants_and_names_what_plateaued(tmp_path):
     table = {"generation 1.": plan_step("ledger_memoriser", "cheating_trading_organ.py"),
              "generation 2.": plan_step("ledger_crashes", "crashing_organ.py"),
              "generation 3.": plan_step("ledger_solver", "correct_trading_organ.py")}
-    with FakeOpenAI(routed(table)) as srv:
-        cfg = write_config(tmp_path, srv.url, evolution=", stagnation_generations: 1")
-        proc = stem_train(cfg)
-        prompts = [user_prompt(r) for r in srv.requests]
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    _, prompts = train_routed(tmp_path, table, evolution=", stagnation_generations: 1")
     gens = traces(only_run(tmp_path))
     assert [(g["stagnating"], g["candidates"][0]["role"]) for g in gens] == \
         [(False, "new_organ"), (False, "repair"), (True, "immigrant")]

@@ -313,6 +313,15 @@ def routed(table: dict[str, Step]):
     return respond
 
 
+def train_routed(tmp: Path, table: dict[str, Step], *args: str, **config) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """`stem train --domain trading ARGS` against a server answering by prompt content; the prompts sent."""
+    with FakeOpenAI(routed(table)) as srv:
+        proc = stem_train(write_config(tmp, srv.url, **config), *args)
+        prompts = [user_prompt(r) for r in srv.requests]
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return proc, prompts
+
+
 def test_population_selection_and_repair_prompt_with_parent_failures(tmp_path):
     """Gen 1 (population 2): a crashing organ, then a memorising one; the memoriser becomes the
     parent, so gen 2's repair candidate sees its source and failing checks, beside an immigrant."""
@@ -320,11 +329,7 @@ def test_population_selection_and_repair_prompt_with_parent_failures(tmp_path):
              "CANDIDATE 2 of 2 in generation 1.": plan_step("ledger_memoriser", "cheating_trading_organ.py"),
              "Your role: repair of": plan_step("ledger_solver", "correct_trading_organ.py"),
              "Your role: a fresh organ": plan_step("ledger_crashes_again", "crashing_organ.py")}
-    with FakeOpenAI(routed(table)) as srv:
-        cfg = write_config(tmp_path, srv.url)
-        proc = stem_train(cfg, "--population", "2")
-        prompts = [user_prompt(r) for r in srv.requests]
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    _, prompts = train_routed(tmp_path, table, "--population", "2")
     run = only_run(tmp_path)
     gen1 = json.loads((run / "generation_001" / "trace.json").read_text())
     assert [(c["status"], c["role"]) for c in gen1["candidates"]] == [("evaluated", "new_organ")] * 2
