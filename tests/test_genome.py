@@ -9,7 +9,7 @@ import pytest
 from stem.benchmark.domains import domain_names
 from stem.errors import StemError
 from stem.genome import Capability, Genome
-from stem.genome_store import load_genome, save_genome, write_organ
+from stem.genome_store import load_genome, publish_cell, write_organ
 
 from conftest import ROOT
 
@@ -39,7 +39,7 @@ def test_learning_is_cumulative(tmp_path):
 def test_save_and_load_round_trip_with_hash_check(tmp_path):
     g = _genome(tmp_path)
     (tmp_path / "g.json").write_text(g.model_dump_json())
-    saved = save_genome(g, tmp_path / "g.json", tmp_path / "out" / "mature.json")
+    saved = publish_cell(g, tmp_path / "g.json", tmp_path / "out" / "mature.json", "test")
     assert load_genome(tmp_path / "out" / "mature.json") == saved
     organ = tmp_path / "out" / saved.capabilities["trading_floor"].organ.path
     organ.write_text(SRC + "# tampered\n")

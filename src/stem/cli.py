@@ -2,28 +2,64 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 from typer.core import TyperGroup
 
-from stem.errors import StemError
+from typer.exceptions import TyperException
+
+from stem.errors import Interrupted, StemError
+
+
+def debugging() -> bool:
+    """--debug (anywhere on the command line) or STEM_DEBUG=1: show the stack instead of one line."""
+    return os.environ.get("STEM_DEBUG", "") not in ("", "0") or "--debug" in sys.argv[1:]
 
 
 class StemGroup(TyperGroup):
-    """Turns a StemError anywhere below into one line on stderr and exit code 2 (no traceback)."""
+    """One line on stderr, never a traceback: a StemError (bad input, a refused write, an interrupted
+    run) exits 2; any other OSError is an environment fault and exits 2; anything else is a bug in
+    stem and exits 3. With --debug or STEM_DEBUG=1 the stack is shown instead."""
 
     def invoke(self, ctx):  # noqa: ANN001 - click signature
         try:
             return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):
+            raise
         except StemError as exc:
+            if debugging():
+                raise
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt as exc:
+            if debugging():
+                raise
+            what = f"terminated by {exc.signal_name}" if isinstance(exc, Interrupted) else "interrupted"
+            typer.echo(f"error: {what}; nothing half-written was left; run the command again", err=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            if debugging():
+                raise
+            where = f" ({exc.filename})" if exc.filename else ""
+            typer.echo(f"error: {(exc.strerror or str(exc)).lower()}{where}; fix the environment and run the "
+                       "command again", err=True)
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            if debugging():
+                raise
+            typer.echo(f"error: internal error in stem ({type(exc).__name__}: {str(exc)[:300]}); this is a bug: "
+                       "rerun with --debug (or STEM_DEBUG=1) for the stack and report it", err=True)
+            raise typer.Exit(3) from None
 
 
 app = typer.Typer(cls=StemGroup, no_args_is_help=True, add_completion=False,
-                  help="stem: grow verified, executable skills (organs) under task pressure.")
+                  help="stem: grow verified, executable skills (organs) under task pressure. "
+                       "Add --debug (or STEM_DEBUG=1) to see the stack of an error instead of one line.")
 bench = typer.Typer(cls=StemGroup, no_args_is_help=True,
                     help="Benchmark episodes: list, show, generate, verify.")
 app.add_typer(bench, name="bench")
@@ -213,7 +249,18 @@ def logs_diff(run: str = RunArg, a: int = typer.Argument(..., help="Generation A
     report.diff_view(_run_path(config, run), a, b, json_out)
 
 
+def _raise_interrupted(signum: int, frame) -> None:  # noqa: ANN001 - signal handler signature
+    raise Interrupted(signal.Signals(signum).name)
+
+
 def main() -> None:
+    """The console script. SIGTERM and SIGHUP end a command the way Ctrl-C does (one line, writes kept
+    atomic, sandbox workers killed); `--debug` may stand anywhere and is removed before parsing."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_interrupted)
+    if "--debug" in sys.argv[1:]:
+        os.environ["STEM_DEBUG"] = "1"
+        sys.argv = [a for a in sys.argv if a != "--debug"]
     app()
 
 

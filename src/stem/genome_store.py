@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from stem.errors import StemError, field_error
 from stem.genome import Genome, OrganRef
-from stem.jsonio import read_json, write_json, write_text_atomic
+from stem.jsonio import exclusive_lock, read_json, write_json, write_text_atomic
 
 
 def sha256_text(text: str) -> str:
@@ -46,15 +46,23 @@ def organ_source(genome_path: Path, ref: OrganRef) -> str:
     return text
 
 
-def save_genome(genome: Genome, source_genome_path: Path, target: Path, skills_dir: str = "skills") -> Genome:
-    """Copy a genome and its organ files to `target` (organs into target's skills/ folder)."""
-    caps = {}
-    for domain, cap in genome.capabilities.items():
-        text = organ_source(source_genome_path, cap.organ)
-        rel = f"{skills_dir}/{Path(cap.organ.path).name}"
-        write_text_atomic(target.parent / rel, text)
-        caps[domain] = cap.model_copy(update={"organ": OrganRef(name=cap.organ.name, path=rel, sha256=cap.organ.sha256)})
-    saved = genome.model_copy(update={"capabilities": caps})
-    write_json(target, saved.model_dump(mode="json"))
-    return saved
-
+def publish_cell(genome: Genome, source_genome_path: Path, target: Path, notes: str) -> Genome:
+    """Write `genome` into the shared cell at `target` (e.g. genomes/mature_cell.json), keeping the
+    cell's organs for domains `genome` does not have. Two runs may publish at once (one per domain in
+    two terminals): the cell is re-read and merged under an exclusive lock, so neither loses the
+    other's organ."""
+    with exclusive_lock(target.with_name(f".{target.name}.lock")):
+        texts = {d: organ_source(source_genome_path, c.organ) for d, c in genome.capabilities.items()}
+        caps = dict(genome.capabilities)
+        if target.is_file():
+            for domain, cap in load_genome(target).capabilities.items():
+                if domain not in caps:
+                    caps[domain], texts[domain] = cap, organ_source(target, cap.organ)
+        out = {}
+        for domain, cap in caps.items():
+            rel = f"skills/{Path(cap.organ.path).name}"
+            write_text_atomic(target.parent / rel, texts[domain])
+            out[domain] = cap.model_copy(update={"organ": OrganRef(name=cap.organ.name, path=rel, sha256=cap.organ.sha256)})
+        cell = genome.model_copy(update={"name": "mature_cell", "notes": notes, "capabilities": out})
+        write_json(target, cell.model_dump(mode="json"))
+        return cell

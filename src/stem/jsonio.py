@@ -1,36 +1,63 @@
-"""JSON files at the edges: atomic writes (temp + rename) and reads that fail with one actionable line."""
+"""Files at the edges: atomic writes (temp + rename), appends, an exclusive lock for files that several
+runs share, and reads that fail with one actionable line."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from stem.errors import StemError
+from stem.errors import StemError, WriteFault
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Write `text` to a temp file beside `path`, then rename: readers see the old file or the new one.
+    A refused write (disk full, read-only, permission) is a WriteFault naming `path`; the old file stays."""
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        _drop(tmp)
+        raise WriteFault(path, exc) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _drop(tmp)
         raise
+
+
+def _drop(tmp: str | None) -> None:
+    if tmp is not None:
+        try:
+            Path(tmp).unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def append_line(path: Path, line: str, fsync: bool = False) -> None:
     """Append one line with a single write() on an O_APPEND descriptor: readers never see half a line."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    data = (line.rstrip("\n") + "\n").encode("utf-8")
     try:
-        os.write(fd, (line.rstrip("\n") + "\n").encode("utf-8"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError as exc:
+        raise WriteFault(path, exc) from None
+    try:
+        written = os.write(fd, data)
+        if written != len(data):
+            raise OSError(errno.ENOSPC, "short write")
         if fsync:
             os.fsync(fd)
+    except OSError as exc:
+        raise WriteFault(path, exc) from None
     finally:
         os.close(fd)
 
@@ -50,3 +77,19 @@ def read_json(path: Path, what: str = "file") -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise StemError(f"{path}: {what} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive flock on `path` (created if missing) for the block: another process that asks
+    for the same lock waits. Released when the block ends or the process dies."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WriteFault(path, exc) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

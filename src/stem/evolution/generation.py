@@ -117,6 +117,8 @@ def scars_of(cand: Candidate, generation: int, domain: str) -> list[scarlib.Scar
     organ = candidate_name(cand, generation, domain)
     if cand.status == "llm_failed":
         return [scarlib.Scar(generation=generation, phase="llm", organ=organ, tag="unparseable_plan", message=cand.reason)]
+    if cand.status == "llm_error":  # the endpoint failed, not the model's idea: recorded, never prompted
+        return [scarlib.Scar(generation=generation, phase="llm", organ=organ, tag=scarlib.ENDPOINT_TAG, message=cand.reason)]
     if cand.status == "rejected":
         return [scarlib.Scar(generation=generation, phase="validate", organ=organ, tag="validator_rejection",
                              message=f"{r.rule} at line {r.line}:{r.col}: {r.message}")

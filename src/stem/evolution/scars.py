@@ -13,6 +13,7 @@ Phase = Literal["llm", "validate", "runtime", "verify"]
 RUNTIME_TAGS = {"runtime_exception", "timeout", "resource_limit", "malformed_response", "non_json_output",
                 "multi_turn_collapse", "sandbox_setup_failed"}
 PHASE_RANK = {"runtime": 0, "validate": 1, "verify": 2, "llm": 3}
+ENDPOINT_TAG = "endpoint_error"  # the LLM endpoint failed (HTTP, timeout): no lesson for the next prompt
 
 
 class Scar(BaseModel):
@@ -52,7 +53,8 @@ def dedupe(scars: list[Scar]) -> list[Scar]:
 def for_prompt(scars: list[Scar], domain: str | None = None, limit: int = 8) -> list[Scar]:
     """One domain's scars (organ names start with '<domain>__'), newest first within each phase,
     runtime and validator scars before verifier ones."""
-    pool = [s for s in dedupe(list(reversed(scars))) if domain is None or s.organ.startswith(f"{domain}__")]
+    pool = [s for s in dedupe(list(reversed(scars))) if (domain is None or s.organ.startswith(f"{domain}__"))
+            and s.tag != ENDPOINT_TAG]
     pool.sort(key=lambda s: (PHASE_RANK[s.phase], -s.generation))
     return pool[:limit]
 

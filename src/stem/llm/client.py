@@ -25,6 +25,7 @@ class LLMClient:
         self.budget = budget or Budget(settings.budget)
         self.calls_file = calls_file
         self.sleep = sleep
+        self.max_answer_chars = settings.max_answer_chars
 
     def complete(self, messages: list[dict[str, str]], purpose: str = "", json_mode: bool = True) -> RawAnswer:
         """One answer, or LLMError after the retry policy gives up, or BudgetExceeded before calling."""
@@ -49,6 +50,8 @@ class LLMClient:
         except BaseException:
             self.budget.release()
             raise
+        # text from outside: lone surrogates (invalid Unicode) become U+FFFD so it can be recorded and parsed
+        answer.text = answer.text.encode("utf-8", "replace").decode("utf-8") if isinstance(answer.text, str) else ""
         usd = self.profile.prices.cost(answer.prompt_tokens, answer.completion_tokens)
         self.budget.add(answer.prompt_tokens, answer.completion_tokens, usd, reserved=True)
         self._record(key, purpose, messages, answer, attempt, waits, start, None, usd)
@@ -60,13 +63,21 @@ class LLMClient:
             return
         rec = records.CallRecord(
             request_hash=key, profile=self.name, model=self.profile.model, purpose=purpose, messages=messages,
-            answer=answer.text if answer else None, finish_reason=answer.finish_reason if answer else None,
+            answer=clip_answer(answer.text, self.max_answer_chars) if answer else None,
+            answer_chars=len(answer.text) if answer else 0, finish_reason=answer.finish_reason if answer else None,
             prompt_tokens=answer.prompt_tokens if answer else 0,
             completion_tokens=answer.completion_tokens if answer else 0,
             tokens_estimated=answer.tokens_estimated if answer else False, usd=usd,
             latency_ms=(time.monotonic() - start) * 1000, attempts=attempts, waits=waits,
             error=str(error) if error else None, error_kind=error.kind if error else None)
         records.append(self.calls_file, rec)
+
+
+def clip_answer(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with a visible marker. A huge answer is recorded cut; the cut
+    text is still over the limit, so its replay is refused for the same reason as the original. The
+    marker names only the limit, so a text cut twice reads the same (replayed requests hash alike)."""
+    return text if len(text) <= limit else text[:limit] + f"\n[… cut at {limit} characters]"
 
 
 def missing_key(profile: Profile) -> str | None:

@@ -69,14 +69,21 @@ class OpenAIProvider:
             raise self._classify(exc) from exc
         except ValueError as exc:  # a body that is not JSON at all
             raise self._classify(exc) from exc
-        if not resp.choices:
+        except RecursionError:  # a body nested too deeply for the JSON decoder
+            raise LLMError(f"{self.name}: unreadable response body (JSON nested too deeply)", "bad_response",
+                           retryable=True) from None
+        choices = getattr(resp, "choices", None)
+        if not isinstance(choices, list) or not choices or getattr(choices[0], "message", None) is None:
             raise LLMError(f"{self.name}: the response has no choices", "bad_response", retryable=True)
-        choice = resp.choices[0]
-        text = choice.message.content or ""
+        choice = choices[0]
+        text = choice.message.content if isinstance(choice.message.content, str) else ""
+        if not text and isinstance(getattr(choice.message, "refusal", None), str):
+            text = f"(the model refused: {choice.message.refusal[:500]})"
         usage = resp.usage
-        if usage is None:
+        tokens = (getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None))
+        if not all(isinstance(t, int) and t >= 0 for t in tokens):  # missing or nonsense usage: estimate
             return RawAnswer(text, len(render_prompt(messages)) // 4, len(text) // 4, choice.finish_reason, True)
-        return RawAnswer(text, usage.prompt_tokens or 0, usage.completion_tokens or 0, choice.finish_reason)
+        return RawAnswer(text, tokens[0], tokens[1], choice.finish_reason)
 
 
 class CommandProvider:

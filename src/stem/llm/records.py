@@ -19,7 +19,8 @@ class CallRecord(BaseModel):
     model: str
     purpose: str = ""
     messages: list[dict[str, str]]
-    answer: str | None = None
+    answer: str | None = None  # cut (marked) beyond llm.max_answer_chars
+    answer_chars: int = 0  # the answer's full length
     finish_reason: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0

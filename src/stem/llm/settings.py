@@ -59,6 +59,8 @@ def _default_profiles() -> dict[str, Profile]:
 class LLMSettings(BaseModel):
     profile: str = "gemini"
     concurrency: int | None = Field(default=None, ge=1, description="requests in flight at once; default: the population")
+    max_answer_chars: int = Field(default=400_000, ge=1000, description="answers longer than this are refused "
+                                  "before any JSON search (and recorded cut to this length)")
     retry: RetrySettings = RetrySettings()
     budget: BudgetSettings = BudgetSettings()
     profiles: dict[str, Profile] = Field(default_factory=_default_profiles)

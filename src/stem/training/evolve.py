@@ -20,7 +20,7 @@ from stem.evolution.dispatch import dispatch
 from stem.evolution.transcripts import EpisodeRecord, failing_transcripts
 from stem.genome import Capability
 from stem.genome_store import load_genome, organ_source
-from stem.jsonio import write_json
+from stem.jsonio import write_json, write_text_atomic
 from stem.llm.client import LLMClient
 from stem.runlog import gen_dir
 from stem.training.shared import RunContext, private_literals, run_organ_ref
@@ -170,8 +170,7 @@ def commit(ctx: RunContext, g: int, domain: str, roles: list[rolelib.Role], prom
     summaries = []
     for c in cands:
         if c.plan is not None:
-            (gdir / "candidates").mkdir(exist_ok=True)
-            (gdir / "candidates" / f"c{c.index}.py").write_text(c.plan.source, encoding="utf-8")
+            write_text_atomic(gdir / "candidates" / f"c{c.index}.py", c.plan.source)
         summaries.append({**c.summary(), "outcome": outcome.get(c.index, c.status)})
     for i in saved:
         summaries.append({"candidate": i, **roles[i - 1].as_dict(), "organ": None, "status": "saved",
@@ -186,7 +185,7 @@ def commit(ctx: RunContext, g: int, domain: str, roles: list[rolelib.Role], prom
     log.write(f"{gdir.name}/verdicts.json", {f"c{c.index}": {r.episode_id: r.verdict.model_dump() for r in c.results}
                                              for c in cands})
     if best is not None:
-        (gdir / "organ.py").write_text(best.plan.source, encoding="utf-8")
+        write_text_atomic(gdir / "organ.py", best.plan.source)
     log.write(f"{gdir.name}/genome.json", genome.model_dump(mode="json"))
     log.write(f"{gdir.name}/trace.json", {
         "generation": g, "domain": domain, "stagnating": stagnating,

@@ -10,10 +10,10 @@ from stem.benchmark import domains as domainlib
 from stem.benchmark import splits
 from stem.benchmark.episode import EpisodeResult
 from stem.benchmark.episode_model import Episode
-from stem.genome_store import load_genome, organ_source, save_genome, write_organ
+from stem.genome_store import load_genome, publish_cell
 from stem.jsonio import write_json
 from stem.runlog import RunLog
-from stem.training.shared import RunContext, episode_summary, evaluate_genome, run_organ_ref
+from stem.training.shared import RunContext, episode_summary, evaluate_genome
 
 
 def test_seeds(ctx: RunContext) -> list[int]:
@@ -63,13 +63,6 @@ def mature_cell(ctx: RunContext, genome_path: Path, val_results: list[EpisodeRes
                f"({', '.join(failing[:6])})")
         return {"written": False, "path": None, "message": msg}
     genome = load_genome(genome_path)
-    if target.is_file():  # cumulative: keep organs for domains this run did not train
-        previous = load_genome(target)
-        for domain, cap in previous.capabilities.items():
-            if domain not in genome.capabilities:
-                ref = write_organ(ctx.log.path / "skills", Path(cap.organ.path).name, organ_source(target, cap.organ))
-                genome = genome.with_capability(cap.model_copy(update={"organ": run_organ_ref(ref)}))
     write_json(ctx.log.path / "mature_candidate.json", genome.model_dump(mode="json"))
-    save_genome(genome.model_copy(update={"name": "mature_cell", "notes": f"from {ctx.log.path.name}"}),
-                ctx.log.path / "mature_candidate.json", target)
+    publish_cell(genome, genome_path, target, f"from {ctx.log.path.name}")
     return {"written": True, "path": str(target), "message": f"every validation episode passes: wrote {target}"}

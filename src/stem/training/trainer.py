@@ -11,7 +11,7 @@ import stem
 from stem.benchmark import domains as domainlib
 from stem.benchmark import splits
 from stem.config import Settings
-from stem.errors import StemError
+from stem.errors import Interrupted, StemError, WriteFault
 from stem.genome import Genome
 from stem.jsonio import write_json
 from stem.llm.budget import Budget
@@ -103,16 +103,19 @@ class Trainer:
                 if log.read_run()["progress"]["stage"] <= 2:  # a resumed Stage 3 needs no LLM
                     stage2(ctx, self._client(log), train, validation)
                 return stage3(ctx, validation)
+        except (WriteFault, OSError) as exc:  # the disk refused a write: say where, keep what is on disk
+            fault = exc if isinstance(exc, WriteFault) else WriteFault(exc.filename or log.path, exc)
+            _mark(log, "stopped", fault.problem)
+            raise fault.continue_with(f"stem train --resume {log.path}") from None
         except StemError as exc:
-            log.update_run(status="stopped", stop_reason=str(exc))
-            log.event("stopped", reason=str(exc))
+            _mark(log, "stopped", str(exc))
             raise
-        except KeyboardInterrupt:
-            log.update_run(status="interrupted", stop_reason="interrupted by the user")
-            log.event("interrupted")
-            raise StemError(f"interrupted; continue with: stem train --resume {log.path}") from None
+        except KeyboardInterrupt as exc:
+            what = f"terminated by {exc.signal_name}" if isinstance(exc, Interrupted) else "interrupted"
+            _mark(log, "interrupted", f"{what} by the user" if what == "interrupted" else what)
+            raise StemError(f"{what}; continue with: stem train --resume {log.path}") from None
         except BaseException as exc:
-            log.update_run(status="failed", stop_reason=f"{type(exc).__name__}: {exc}")
+            _mark(log, "failed", f"{type(exc).__name__}: {exc}")
             raise
 
     def _client(self, log: RunLog) -> LLMClient:
@@ -125,3 +128,12 @@ class Trainer:
                                    usage["completion_tokens"], usage["usd"])
         log.update_run(llm={"profile": client.name, "model": client.profile.model, "provider": client.profile.provider})
         return client
+
+
+def _mark(log: RunLog, status: str, reason: str) -> None:
+    """Record how the run ended, if the disk still lets us; the message to the user never depends on it."""
+    try:
+        log.update_run(status=status, stop_reason=reason)
+        log.event(status, reason=reason)
+    except StemError:
+        pass
