@@ -26,6 +26,7 @@ class Step:
     finish_reason: str = "stop"
     prompt_tokens: int = 100
     completion_tokens: int = 50
+    hangup: bool = False  # close the connection without answering
 
 
 def plan_json(**overrides) -> str:
@@ -84,6 +85,9 @@ class FakeOpenAI:
                         step = server.script.pop(0) if server.script else Step(status=500, content="script exhausted")
                 time.sleep(min(step.delay, MAX_DELAY))
                 record["done"] = time.monotonic()
+                if step.hangup:
+                    self.close_connection = True
+                    return
                 if step.raw_body is not None:
                     self._send(step.status, step.raw_body, step.headers)
                     return

@@ -50,13 +50,20 @@ def append_line(path: Path, line: str, fsync: bool = False) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     except OSError as exc:
         raise WriteFault(path, exc) from None
+    size = None
     try:
+        size = os.fstat(fd).st_size
         written = os.write(fd, data)
         if written != len(data):
-            raise OSError(errno.ENOSPC, "short write")
+            raise OSError(errno.ENOSPC, "No space left on device (short write)")
         if fsync:
             os.fsync(fd)
     except OSError as exc:
+        if size is not None:  # take back a torn line so the file stays whole lines
+            try:
+                os.ftruncate(fd, size)
+            except OSError:
+                pass
         raise WriteFault(path, exc) from None
     finally:
         os.close(fd)
