@@ -1,23 +1,19 @@
-"""What `stem organ …`, `stem doctor` and `stem perf sandbox` do and show."""
+"""What `stem organ check|run` do and show."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
-from stem.bench_views import render_verdict
+from stem.cli.base import console
+from stem.cli.bench_views import render_verdict
 from stem.benchmark import splits
 from stem.benchmark.episode import EpisodeRunner
 from stem.config import load_settings
 from stem.errors import StemError
-from stem.runtime import isolation
 from stem.runtime.validator import validate
-
-console = Console()
-
 
 def read_organ(path: Path) -> str:
     try:
@@ -76,54 +72,3 @@ def run(path: Path, episode: str, config: Path | None, unsafe: bool, trace_dir: 
         console.print(f"isolation: {', '.join(layers)}")
         render_verdict(result.verdict, f"{path.name} on {ep.episode_id} ({result.turns_run} turns)")
     return result.verdict.success
-
-
-def doctor(json_out: bool, config: Path | None = None, llm: str | None = None, model: str | None = None,
-           base_url: str | None = None, offline: bool = False) -> bool:
-    from dataclasses import asdict
-
-    from stem.llm.doctor import check_profile
-    rep = isolation.detect()
-    probes = check_profile(load_settings(config).llm, llm, model, base_url, offline)
-    llm_ok = all(p.ok for p in probes)
-    if json_out:
-        print(json.dumps(rep.as_dict() | {"llm": [asdict(p) for p in probes], "llm_ok": llm_ok}, indent=2))
-        return rep.isolated and llm_ok
-    table = Table(title="organ isolation layers")
-    for col in ("layer", "status", "detail"):
-        table.add_column(col, overflow="fold")
-    for layer in rep.layers:
-        status = "[green]ok[/]" if layer.available else ("[yellow]absent[/]" if "not used" in layer.name else "[red]MISSING[/]")
-        table.add_row(layer.name, status, layer.detail)
-    console.print(table)
-    if rep.isolated:
-        console.print("[green]organs will run isolated[/]")
-    else:
-        console.print("[bold red]isolation is incomplete: organs will not run unless you pass --unsafe-no-isolation[/]")
-    llm_table = Table(title="LLM profile")
-    for col in ("check", "status", "detail"):
-        llm_table.add_column(col, overflow="fold")
-    for p in probes:
-        llm_table.add_row(p.check, "[green]ok[/]" if p.ok else "[red]FAIL[/]", p.detail)
-    console.print(llm_table)
-    return rep.isolated and llm_ok
-
-
-def perf_sandbox(calls: int, pool: int, pause_ms: float, unsafe: bool, json_out: bool) -> None:
-    from stem.runtime import perf
-    if unsafe:
-        warn_unisolated()
-    data = perf.measure(calls, pool, pause_ms, unsafe)
-    if json_out:
-        print(json.dumps(data, indent=2))
-        return
-    table = Table(title=f"organ calls: sandbox vs in-process ({calls} sandboxed calls per mode)")
-    for col in ("mode", "calls/s", "median ms", "p95 ms", "median vs in-process"):
-        table.add_column(col)
-    base = data["in_process"]
-    table.add_row(base["mode"], f"{base['calls_per_second']:.0f}", f"{base['median_ms']:.3f}", f"{base['p95_ms']:.3f}", "1x")
-    for row in data["sandboxed"]:
-        table.add_row(row["mode"], f"{row['calls_per_second']:.1f}", f"{row['median_ms']:.1f}", f"{row['p95_ms']:.1f}",
-                      f"{row['ratio_to_in_process']:.0f}x")
-    console.print(table)
-    console.print(f"goal: median <= {data['goal_median_ms']:g} ms per sandboxed call")

@@ -6,18 +6,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
 from stem.benchmark import domains, splits, store
+from stem.cli.base import console
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.verdict import Verdict
 from stem.config import load_settings
 from stem.errors import StemError
 from stem.jsonio import read_json
 
-console = Console()
 
 
 def _print_json(data: Any) -> None:

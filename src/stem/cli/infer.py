@@ -1,34 +1,29 @@
-"""What `stem train` and `stem infer` do at the edge: settings, display, exit codes, output."""
+"""`stem infer`: a saved genome on one task or on benchmark splits."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
-from stem.bench_views import render_verdict
+import typer
+
+from stem.cli.base import ConfigOpt, UnsafeOpt, console
+from stem.cli.bench_views import render_verdict
 from stem.config import load_settings
-from stem.report import TrainDisplay, console
 
 
-def run(config: Path | None, domain: str, population: int | None, max_epochs: int | None, llm: str | None,
-        model: str | None, base_url: str | None, replay_from: Path | None, resume: Path | None, unsafe: bool,
-        json_out: bool) -> int:
-    from stem.training import TrainOptions, Trainer
-    settings = load_settings(config)
-    opts = TrainOptions(domain, population, max_epochs, llm, model, base_url, replay_from, unsafe, resume)
-    display = TrainDisplay()
-    try:
-        result = Trainer(settings, opts, display).run()
-    finally:
-        display.close()
-    if json_out:
-        print(json.dumps(result, indent=2, default=str))
-    else:
-        console.print(f"run directory: {result['run']}  (inspect: stem logs show {Path(result['run']).name})")
-    return 0 if result["mature"]["written"] else 1
+def infer(genome: Path = typer.Option(Path("genomes/mature_cell.json"), "--genome", "-g", help="Genome JSON."),
+          task_file: Optional[Path] = typer.Option(None, "--task-file", "-t", help="A task's manifest.json or public dir."),
+          benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="validation | test | train | all"),
+          domain: str = typer.Option("all", "--domain", "-d", help="Domains for --benchmark."),
+          unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
+          json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Run a saved genome on one task or on benchmark splits. Exit 0 all pass, 1 some fail, 2 bad input."""
+    raise typer.Exit(run(config, genome, task_file, benchmark, domain, unsafe, json_out))
 
 
-def infer(config: Path | None, genome: Path, task_file: Path | None, benchmark: str | None, domain: str,
+def run(config: Path | None, genome: Path, task_file: Path | None, benchmark: str | None, domain: str,
           unsafe: bool, json_out: bool) -> int:
     from stem.errors import StemError
     from stem.inference import infer_benchmark, infer_task
@@ -49,7 +44,7 @@ def infer(config: Path | None, genome: Path, task_file: Path | None, benchmark: 
     if json_out:
         print(json.dumps({"benchmark": benchmark, "test_seeds": seeds, "episodes": rows}, indent=2))
     else:
-        from stem.report import _pass_table
+        from stem.cli.logs_views import _pass_table
         passed = sum(r["success"] for r in rows)
         console.print(_pass_table(f"{benchmark}: {passed}/{len(rows)} passed with {genome}", rows))
         if seeds:

@@ -1,0 +1,50 @@
+"""The `stem` command line: one module per command group (with its views beside it); each parses
+flags, calls one function of the core, and renders with rich. The core never imports from here."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import typer
+
+from stem.cli.base import StemGroup
+from stem.cli.bench import bench
+from stem.cli.doctor import doctor
+from stem.cli.infer import infer
+from stem.cli.logs import logs
+from stem.cli.organ import organ
+from stem.cli.perf import perf
+from stem.cli.train import train
+from stem.errors import Interrupted
+
+app = typer.Typer(cls=StemGroup, no_args_is_help=True, add_completion=False,
+                  help="stem: grow verified, executable skills (organs) under task pressure. "
+                       "Add --debug (or STEM_DEBUG=1) to see the stack of an error instead of one line.")
+app.add_typer(bench, name="bench")
+app.add_typer(organ, name="organ")
+app.add_typer(perf, name="perf")
+app.add_typer(logs, name="logs")
+app.command("doctor")(doctor)
+app.command("train")(train)
+app.command("infer")(infer)
+
+
+def _raise_interrupted(signum: int, frame) -> None:  # noqa: ANN001 - signal handler signature
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def main() -> None:
+    """The console script. SIGTERM and SIGHUP end a command the way Ctrl-C does (one line, writes kept
+    atomic, sandbox workers killed); `--debug` may stand anywhere and is removed before parsing."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_interrupted)
+    if "--debug" in sys.argv[1:]:
+        os.environ["STEM_DEBUG"] = "1"
+        sys.argv = [a for a in sys.argv if a != "--debug"]
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from stem.cli import main
+
+main()

@@ -1,0 +1,71 @@
+"""What every command group shares: one-line errors (StemGroup), the consoles, and the common options."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
+
+from stem.errors import Interrupted, StemError
+
+console = Console()  # views print here; --quiet silences it, NO_COLOR is honoured by rich
+
+
+def debugging() -> bool:
+    """--debug (anywhere on the command line) or STEM_DEBUG=1: show the stack instead of one line."""
+    return os.environ.get("STEM_DEBUG", "") not in ("", "0") or "--debug" in sys.argv[1:]
+
+
+class StemGroup(TyperGroup):
+    """One line on stderr, never a traceback: a StemError (bad input, a refused write, an interrupted
+    run) exits 2; any other OSError is an environment fault and exits 2; anything else is a bug in
+    stem and exits 3. With --debug or STEM_DEBUG=1 the stack is shown instead."""
+
+    def invoke(self, ctx):  # noqa: ANN001 - click signature
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):
+            raise
+        except StemError as exc:
+            if debugging():
+                raise
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt as exc:
+            if debugging():
+                raise
+            what = f"terminated by {exc.signal_name}" if isinstance(exc, Interrupted) else "interrupted"
+            typer.echo(f"error: {what}; nothing half-written was left; run the command again", err=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            if debugging():
+                raise
+            where = f" ({exc.filename})" if exc.filename else ""
+            typer.echo(f"error: {(exc.strerror or str(exc)).lower()}{where}; fix the environment and run the "
+                       "command again", err=True)
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            if debugging():
+                raise
+            typer.echo(f"error: internal error in stem ({type(exc).__name__}: {str(exc)[:300]}); this is a bug: "
+                       "rerun with --debug (or STEM_DEBUG=1) for the stack and report it", err=True)
+            raise typer.Exit(3) from None
+
+
+def group(help_text: str) -> typer.Typer:
+    return typer.Typer(cls=StemGroup, no_args_is_help=True, help=help_text)
+
+
+ConfigOpt = typer.Option(None, "--config", help="config.yaml to use (default: ./config.yaml).")
+JsonOpt = typer.Option(False, "--json", help="Machine-readable output.")
+UnsafeOpt = typer.Option(False, "--unsafe-no-isolation",
+                         help="Run organs without namespaces when isolation is unavailable (loud, recorded).")
+LlmOpt = typer.Option(None, "--llm", help="LLM profile from config.yaml (auto, gemini, openai, anthropic, openrouter, "
+                                          "ollama, vllm, llamacpp, command, claude-code, codex, gemini-cli, llm-cli, replay).")
+ModelOpt = typer.Option(None, "--model", help="Override the profile's model.")
+BaseUrlOpt = typer.Option(None, "--base-url", help="Override the profile's base URL.")
+RunArg = typer.Argument(..., help="Run directory, its name under logs/, or 'latest'.")

@@ -1,0 +1,65 @@
+"""`stem logs list|show|scars|lineage|organ|diff`: reading runs back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from stem.cli.base import ConfigOpt, JsonOpt, RunArg, group
+
+logs = group("Inspect run directories.")
+
+
+def _run_path(config: Optional[Path], run: str) -> Path:
+    from stem.config import load_settings
+    from stem.runlog import resolve_run
+    return resolve_run(load_settings(config).path("logs"), run)
+
+
+@logs.command("list")
+def logs_list(config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Every run with status, pass counts, tokens and cost."""
+    from stem.cli import logs_views as report
+    from stem.config import load_settings
+    report.list_view(load_settings(config).path("logs"), json_out)
+
+
+@logs.command("show")
+def logs_show(run: str = RunArg, config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Stages, generations, held-out results and warnings for one run."""
+    from stem.cli import logs_views as report
+    report.show_view(_run_path(config, run), json_out)
+
+
+@logs.command("scars")
+def logs_scars(run: str = RunArg, config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """The run's phenotypic scars."""
+    from stem.cli import logs_views as report
+    report.scars_view(_run_path(config, run), json_out)
+
+
+@logs.command("lineage")
+def logs_lineage(run: str = RunArg, config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Domains, generations and candidates as a tree, with the genome's organ lineage."""
+    from stem.cli import logs_views as report
+    report.lineage_view(_run_path(config, run), json_out)
+
+
+@logs.command("organ")
+def logs_organ(run: str = RunArg, generation: int = typer.Argument(..., help="Generation number."),
+               candidate: Optional[int] = typer.Option(None, "--candidate", "-c", help="A candidate instead of the selected organ."),
+               config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """The organ source a generation selected (or one candidate's)."""
+    from stem.cli import logs_views as report
+    report.organ_view(_run_path(config, run), generation, candidate, json_out)
+
+
+@logs.command("diff")
+def logs_diff(run: str = RunArg, a: int = typer.Argument(..., help="Generation A."),
+              b: int = typer.Argument(..., help="Generation B."),
+              config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Unified diff between the organs selected in two generations."""
+    from stem.cli import logs_views as report
+    report.diff_view(_run_path(config, run), a, b, json_out)

@@ -1,0 +1,30 @@
+"""What `stem perf sandbox` shows."""
+
+from __future__ import annotations
+
+import json
+
+from rich.table import Table
+
+from stem.cli.base import console
+from stem.cli.organ_views import warn_unisolated
+
+
+def perf_sandbox(calls: int, pool: int, pause_ms: float, unsafe: bool, json_out: bool) -> None:
+    from stem.runtime import perf
+    if unsafe:
+        warn_unisolated()
+    data = perf.measure(calls, pool, pause_ms, unsafe)
+    if json_out:
+        print(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"organ calls: sandbox vs in-process ({calls} sandboxed calls per mode)")
+    for col in ("mode", "calls/s", "median ms", "p95 ms", "median vs in-process"):
+        table.add_column(col)
+    base = data["in_process"]
+    table.add_row(base["mode"], f"{base['calls_per_second']:.0f}", f"{base['median_ms']:.3f}", f"{base['p95_ms']:.3f}", "1x")
+    for row in data["sandboxed"]:
+        table.add_row(row["mode"], f"{row['calls_per_second']:.1f}", f"{row['median_ms']:.1f}", f"{row['p95_ms']:.1f}",
+                      f"{row['ratio_to_in_process']:.0f}x")
+    console.print(table)
+    console.print(f"goal: median <= {data['goal_median_ms']:g} ms per sandboxed call")

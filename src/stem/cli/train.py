@@ -1,0 +1,44 @@
+"""`stem train`: settings, the live display, exit codes and the final line; the stages live in stem.training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from stem.cli.base import BaseUrlOpt, ConfigOpt, LlmOpt, ModelOpt, UnsafeOpt, console
+from stem.cli.train_views import TrainDisplay
+from stem.config import load_settings
+
+
+def train(domain: str = typer.Option("trading", "--domain", "-d", help="trading | matrix | security | all (aliases ok)."),
+          population: Optional[int] = typer.Option(None, "--population", min=1, help="Candidate plans per generation."),
+          max_epochs: Optional[int] = typer.Option(None, "--max-epochs", min=1, help="Generations per domain at most."),
+          llm: Optional[str] = LlmOpt, model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt,
+          replay_from: Optional[Path] = typer.Option(None, "--replay-from", help="Run directory to replay (--llm replay)."),
+          resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run directory."),
+          unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
+          json_out: bool = typer.Option(False, "--json", help="Print the final summary as JSON.")) -> None:
+    """Stage 1 stem baseline, Stage 2 evolution, Stage 3 validation + hidden test. Exit 0 mature, 1 not, 2 bad input."""
+    raise typer.Exit(run(config, domain, population, max_epochs, llm, model, base_url, replay_from, resume,
+                   unsafe, json_out))
+
+
+def run(config: Path | None, domain: str, population: int | None, max_epochs: int | None, llm: str | None,
+        model: str | None, base_url: str | None, replay_from: Path | None, resume: Path | None, unsafe: bool,
+        json_out: bool) -> int:
+    from stem.training import TrainOptions, Trainer
+    settings = load_settings(config)
+    opts = TrainOptions(domain, population, max_epochs, llm, model, base_url, replay_from, unsafe, resume)
+    display = TrainDisplay()
+    try:
+        result = Trainer(settings, opts, display).run()
+    finally:
+        display.close()
+    if json_out:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        console.print(f"run directory: {result['run']}  (inspect: stem logs show {Path(result['run']).name})")
+    return 0 if result["mature"]["written"] else 1
