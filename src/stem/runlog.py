@@ -20,8 +20,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from stem.errors import StemError
+from pydantic import TypeAdapter, ValidationError
+
+from stem.errors import StemError, field_error
 from stem.jsonio import append_line, read_json, write_json
+from stem.run_models import RunRecord
+
+
+def _checked(model: Any, data: Any, path: Path) -> Any:
+    try:
+        return model.validate_python(data) if isinstance(model, TypeAdapter) else model.model_validate(data)
+    except ValidationError as exc:
+        raise field_error(path, exc, "the run file is damaged; restore it or start a new run") from None
 
 
 def new_run_dir(logs: Path) -> Path:
@@ -68,13 +78,23 @@ class RunLog:
         return self.path / "run.json"
 
     def read_run(self) -> dict:
+        """run.json, checked against RunRecord (one line naming the field when it is damaged)."""
         data = read_json(self.run_file, "run record")
         if not isinstance(data, dict) or "status" not in data:
             raise StemError(f"{self.run_file}: field 'status' is missing; this is not a stem run record")
+        _checked(RunRecord, data, self.run_file)
         return data
 
     def write_run(self, data: dict) -> None:
+        _checked(RunRecord, data, self.run_file)
         write_json(self.run_file, data)
+
+    def read_model(self, rel: str, model: Any, default: Any = None) -> Any:
+        """A run file read through its model (a pydantic class or a TypeAdapter); `default` when absent."""
+        path = self.path / rel
+        if not path.is_file():
+            return default
+        return _checked(model, read_json(path, rel), path)
 
     def update_run(self, **changes: Any) -> dict:
         data = self.read_run()

@@ -6,27 +6,41 @@ import difflib
 import json
 from pathlib import Path
 
+from pydantic import TypeAdapter
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.tree import Tree
 
 from stem.cli.base import console
 from stem.errors import StemError
+from stem.evolution.scars import Scar
+from stem.genome import Genome
+from stem.run_models import GenerationTrace
 from stem.runlog import RunLog, gen_dir, list_runs
 
+SCARS = TypeAdapter(list[Scar])
 
 
 # ---------------------------------------------------------------- reading runs back
+def traces(log: RunLog, finished: int) -> list[GenerationTrace]:
+    """The trace of every finished generation, read through its model."""
+    out = []
+    for gdir in sorted(log.path.glob("generation_*")):
+        trace = log.read_model(f"{gdir.name}/trace.json", GenerationTrace)
+        if trace is not None and trace.generation <= finished:
+            out.append(trace)
+    return out
+
+
 def summary(path: Path) -> dict:
     log = RunLog(path)
     run = log.read_run()
     gens = []
-    for gdir in sorted(path.glob("generation_*")):
-        trace = log.read(f"{gdir.name}/trace.json")
-        if trace is not None and trace["generation"] <= run["progress"]["generation"]:
-            gens.append({"generation": trace["generation"], "domain": trace["domain"],
-                         "stagnating": trace.get("stagnating", False), "selected": trace["selected"],
-                         "saved": trace.get("saved", 0), "candidates": trace["candidates"]})
+    for trace in traces(log, run["progress"]["generation"]):
+        gens.append({"generation": trace.generation, "domain": trace.domain, "stagnating": trace.stagnating,
+                     "selected": trace.selected, "saved": trace.saved,
+                     "candidates": [c.model_dump() for c in trace.candidates],
+                     "llm_usage": trace.llm_usage.model_dump() if trace.llm_usage else None})
     s1, s3 = run.get("stage1") or {}, run.get("stage3") or {}
     return {"run": path.name, "path": str(path), "status": run["status"], "stop_reason": run.get("stop_reason"),
             "domains": run["domains"], "isolation": run.get("isolation_layers"), "llm": run.get("llm"),
@@ -55,7 +69,12 @@ def warnings(run: dict, gens: list[dict]) -> list[str]:
 def list_view(logs: Path, json_out: bool) -> None:
     rows = []
     for path in list_runs(logs):
-        run = RunLog(path).read_run()
+        try:
+            run = RunLog(path).read_run()
+        except StemError as exc:  # one damaged run does not hide the others
+            rows.append({"run": path.name, "status": f"damaged: {exc}", "domains": [], "generations": 0,
+                         "stage1": "-", "validation": "-", "test": "-", "mature": False, "tokens": 0, "usd": 0.0})
+            continue
         s1, s3, usage = run.get("stage1") or {}, run.get("stage3") or {}, run.get("llm_usage") or {}
         rows.append({"run": path.name, "status": run["status"], "domains": run["domains"],
                      "generations": run["progress"]["generation"],
@@ -127,7 +146,7 @@ def show_view(path: Path, json_out: bool) -> None:
 
 
 def scars_view(path: Path, json_out: bool) -> None:
-    scars = RunLog(path).read("phenotypic_scars.json", [])
+    scars = [sc.model_dump() for sc in RunLog(path).read_model("phenotypic_scars.json", SCARS, [])]
     if json_out:
         print(json.dumps(scars, indent=2))
         return
@@ -142,7 +161,8 @@ def scars_view(path: Path, json_out: bool) -> None:
 
 def lineage_view(path: Path, json_out: bool) -> None:
     data = summary(path)
-    genome = RunLog(path).read("genome.json", {})
+    found = RunLog(path).read_model("genome.json", Genome)
+    genome = found.model_dump(mode="json") if found is not None else {}
     if json_out:
         print(json.dumps({"generations": data["generations"], "genome": genome}, indent=2))
         return
