@@ -41,7 +41,8 @@ class FakeOpenAI:
     """`script` is a list of Steps served in arrival order, or a function of the request body that
     returns the Step (for concurrent requests, whose arrival order is not fixed)."""
 
-    def __init__(self, script):
+    def __init__(self, script, models: list[str] | None = None):
+        self.models = models or ["fake-model"]
         self.responder = script if callable(script) else None
         self.script = [] if callable(script) else list(script)
         self.requests: list[dict] = []
@@ -67,8 +68,8 @@ class FakeOpenAI:
 
             def do_GET(self):
                 if self.path.endswith("/models"):
-                    self._send(200, json.dumps({"object": "list", "data": [{"id": "fake-model", "object": "model",
-                                                                             "created": 0, "owned_by": "test"}]}))
+                    self._send(200, json.dumps({"object": "list", "data": [{"id": m, "object": "model", "created": 0,
+                                                                             "owned_by": "test"} for m in server.models]}))
                 else:
                     self._send(404, json.dumps({"error": {"message": "not found"}}))
 

@@ -14,15 +14,12 @@ from stem.runtime import isolation
 
 def doctor(json_out: bool, config: Path | None = None, llm: str | None = None, model: str | None = None,
            base_url: str | None = None, offline: bool = False) -> bool:
-    from dataclasses import asdict
-
-    from stem.llm.doctor import check_profile
+    from stem.llm.doctor import check
     rep = isolation.detect()
-    probes = check_profile(load_settings(config).llm, llm, model, base_url, offline)
-    llm_ok = all(p.ok for p in probes)
+    report = check(load_settings(config).llm, llm, model, base_url, offline)
     if json_out:
-        print(json.dumps(rep.as_dict() | {"llm": [asdict(p) for p in probes], "llm_ok": llm_ok}, indent=2))
-        return rep.isolated and llm_ok
+        print(json.dumps(rep.as_dict() | {"llm": report.as_dict(), "llm_ok": report.ok}, indent=2))
+        return rep.isolated and report.ok
     table = Table(title="organ isolation layers")
     for col in ("layer", "status", "detail"):
         table.add_column(col, overflow="fold")
@@ -34,10 +31,20 @@ def doctor(json_out: bool, config: Path | None = None, llm: str | None = None, m
         console.print("[green]organs will run isolated[/]")
     else:
         console.print("[bold red]isolation is incomplete: organs will not run unless you pass --unsafe-no-isolation[/]")
-    llm_table = Table(title="LLM profile")
+    if report.options:
+        seen = Table(title="LLMs this machine offers (auto picks the first usable, top to bottom)")
+        for col in ("profile", "kind", "status", "detail", "to use it"):
+            seen.add_column(col, overflow="fold")
+        for o in report.options:
+            status = "[bold green]PICK[/]" if o.profile == report.pick else ("[green]usable[/]" if o.usable else "[dim]no[/]")
+            seen.add_row(o.profile, o.kind, status, o.detail, o.fix or "-")
+        console.print(seen)
+    console.print(f"llm: {report.pick or 'none'} ({report.why})", markup=False)
+    llm_table = Table(title="LLM checks")
     for col in ("check", "status", "detail"):
         llm_table.add_column(col, overflow="fold")
-    for p in probes:
-        llm_table.add_row(p.check, "[green]ok[/]" if p.ok else "[red]FAIL[/]", p.detail)
+    marks = {"ok": "[green]ok[/]", "warn": "[yellow]WARN[/]", "fail": "[red]FAIL[/]"}
+    for p in report.probes:
+        llm_table.add_row(p.check, marks[p.level], p.detail)
     console.print(llm_table)
-    return rep.isolated and llm_ok
+    return rep.isolated and report.ok

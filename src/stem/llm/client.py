@@ -13,7 +13,8 @@ from stem.llm import records
 from stem.llm.budget import Budget, BudgetExceeded
 from stem.llm.providers import CommandProvider, OpenAIProvider, RawAnswer, ReplayProvider
 from stem.llm.retry import LLMError, RetryPolicy
-from stem.llm.settings import LLMSettings, Profile, resolve_profile
+from stem.llm import autodetect
+from stem.llm.settings import LLMSettings, Profile
 
 
 class LLMClient:
@@ -26,6 +27,14 @@ class LLMClient:
         self.calls_file = calls_file
         self.sleep = sleep
         self.max_answer_chars = settings.max_answer_chars
+        self.why = "named"  # how the profile was chosen (auto-detection says which option and why)
+
+    @property
+    def model_label(self) -> str:
+        """The model for the run record; a CLI agent's is its command."""
+        if self.profile.provider == "command":
+            return self.profile.model or " ".join(self.profile.command[:2])
+        return self.profile.model
 
     def complete(self, messages: list[dict[str, str]], purpose: str = "", json_mode: bool = True) -> RawAnswer:
         """One answer, or LLMError after the retry policy gives up, or BudgetExceeded before calling."""
@@ -91,7 +100,7 @@ def build_client(settings: LLMSettings, name: str | None = None, model: str | No
                  base_url: str | None = None, calls_file: Path | None = None, replay_from: Path | None = None,
                  sleep: Callable[[float], None] = time.sleep, seed: int | None = None) -> LLMClient:
     """The configured client. A missing key or replay source is a one-line StemError naming the fix."""
-    chosen, profile = resolve_profile(settings, name, model, base_url)
+    chosen, profile, why, _ = autodetect.resolved(settings, name, model, base_url)
     if profile.provider == "replay":
         if replay_from is None:
             raise StemError("--llm replay needs --replay-from RUN_DIR (a run with llm/calls.jsonl)")
@@ -109,7 +118,9 @@ def build_client(settings: LLMSettings, name: str | None = None, model: str | No
                             "--llm ollama, --llm command or --llm replay")
         key = os.environ.get(profile.api_key_env) if profile.api_key_env else None
         provider = OpenAIProvider(chosen, profile, key)
-    return LLMClient(chosen, profile, provider, settings, calls_file, sleep, seed)
+    client = LLMClient(chosen, profile, provider, settings, calls_file, sleep, seed)
+    client.why = why
+    return client
 
 
 __all__ = ["LLMClient", "LLMError", "BudgetExceeded", "build_client", "missing_key"]

@@ -1,63 +1,112 @@
-"""`stem doctor --llm NAME`: is the selected profile usable? Key present, endpoint reachable, model answers."""
+"""`stem doctor`: which LLM a run would use and why, every alternative seen, and whether the pick
+answers. A rate limit (HTTP 429) is retried with the run's retry policy and reported as a warning
+with the wait: training would wait and retry the same way, so it is not a failure."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 
+from stem.errors import StemError
+from stem.llm import autodetect
 from stem.llm.client import missing_key
-from stem.llm.settings import LLMSettings, resolve_profile
+from stem.llm.retry import LLMError, RetryPolicy
+from stem.llm.settings import LLMSettings
 
 
 @dataclass
 class Probe:
     check: str
-    ok: bool
+    level: str  # ok | warn | fail
     detail: str
 
+    @property
+    def ok(self) -> bool:
+        return self.level != "fail"
 
-def check_profile(settings: LLMSettings, name: str | None, model: str | None, base_url: str | None,
-                  offline: bool) -> list[Probe]:
-    chosen, profile = resolve_profile(settings, name, model, base_url)
-    out = [Probe("profile", True, f"{chosen}: provider={profile.provider} model={profile.model or '-'} "
-                                  f"base_url={profile.base_url or '-'}")]
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ok": self.ok}
+
+
+@dataclass
+class Report:
+    pick: str | None
+    why: str
+    options: list[autodetect.Option] = field(default_factory=list)
+    probes: list[Probe] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.pick is not None and all(p.ok for p in self.probes)
+
+    def as_dict(self) -> dict:
+        return {"pick": self.pick, "why": self.why, "ok": self.ok,
+                "alternatives": [o.as_dict() for o in self.options], "checks": [p.as_dict() for p in self.probes]}
+
+
+def check(settings: LLMSettings, name: str | None, model: str | None, base_url: str | None, offline: bool,
+          sleep: Callable[[float], None] = time.sleep, **kw) -> Report:
+    try:
+        chosen, profile, why, options = autodetect.resolved(settings, name, model, base_url, offline, **kw)
+    except StemError as exc:
+        options = autodetect.survey(settings, offline, **kw) if (name or settings.profile) == "auto" else []
+        return Report(None, str(exc), options, [Probe("llm", "fail", str(exc))])
+    if not options and (name or settings.profile) == "auto":
+        options = autodetect.survey(settings, offline, **kw)
+    report = Report(chosen, why, options)
+    probes = report.probes
+    probes.append(Probe("profile", "ok", f"{chosen}: provider={profile.provider} model={profile.model or '-'} "
+                                         f"base_url={profile.base_url or '-'}"))
     if profile.provider == "replay":
-        out.append(Probe("replay", True, "answers come from --replay-from RUN (no network)"))
-        return out
+        probes.append(Probe("replay", "ok", "answers come from --replay-from RUN (no network)"))
+        return report
     if profile.provider == "command":
         import shutil
         exe = shutil.which(profile.command[0]) if profile.command else None
-        out.append(Probe("command", exe is not None, exe or f"'{' '.join(profile.command)}' is not on PATH"))
-        return out
+        probes.append(Probe("command", "ok" if exe else "fail", exe or f"'{' '.join(profile.command)}' is not on PATH"))
+        return report
     env = missing_key(profile)
     if profile.api_key_env:
-        out.append(Probe("api key", env is None, f"{profile.api_key_env} is set" if env is None
-                         else f"{profile.api_key_env} is not set (environment or .env)"))
-    else:
-        out.append(Probe("api key", True, "none needed"))
+        probes.append(Probe("api key", "ok" if env is None else "fail", f"{profile.api_key_env} is set" if env is None
+                            else f"{profile.api_key_env} is not set (environment or .env)"))
     if offline:
-        out.append(Probe("network", True, "skipped (--offline)"))
-        return out
+        probes.append(Probe("network", "ok", "skipped (--offline)"))
+        return report
     if env is not None:
-        out.append(Probe("network", False, f"skipped: set {env} first"))
-        return out
-    import openai
-    client = openai.OpenAI(api_key=os.environ.get(profile.api_key_env or "", "") or "not-needed",
-                           base_url=profile.base_url, timeout=10.0, max_retries=0)
-    try:
-        models = client.models.list()
-        names = [m.id for m in models.data][:5]
-        out.append(Probe("endpoint", True, f"reachable; models: {', '.join(names) or '(none listed)'}"))
-    except openai.APIStatusError as exc:
-        out.append(Probe("endpoint", exc.status_code not in (401, 403), f"HTTP {exc.status_code} from /models"))
-    except openai.OpenAIError as exc:
-        out.append(Probe("endpoint", False, f"unreachable: {exc}"))
-        return out
-    try:
-        resp = client.chat.completions.create(model=profile.model, max_tokens=8,
-                                              messages=[{"role": "user", "content": "Reply with the single word: pong"}])
-        text = (resp.choices[0].message.content or "").strip() if resp.choices else ""
-        out.append(Probe("ping", bool(text), f"model answered: {text[:40]!r}" if text else "empty answer"))
-    except openai.OpenAIError as exc:
-        out.append(Probe("ping", False, f"{type(exc).__name__}: {str(exc)[:160]}"))
-    return out
+        probes.append(Probe("network", "fail", f"skipped: set {env} first"))
+        return report
+    probes.append(ping(settings, chosen, profile, sleep))
+    return report
+
+
+def ping(settings: LLMSettings, name: str, profile, sleep: Callable[[float], None]) -> Probe:
+    """One tiny request, retried like training retries (backoff, Retry-After)."""
+    from stem.llm.providers import OpenAIProvider
+    provider = OpenAIProvider(name, profile, os.environ.get(profile.api_key_env or "", "") or None)
+    policy = RetryPolicy(settings.retry, random.Random(0))
+    waits: list[float] = []
+    limited = False
+    for attempt in range(1, settings.retry.max_attempts + 1):
+        try:
+            answer = provider.send([{"role": "user", "content": "Reply with the single word: pong"}], json_mode=False)
+        except LLMError as exc:
+            limited = limited or exc.kind == "http_429"
+            delay = policy.delay(attempt, exc)
+            if delay is None:
+                if exc.kind == "http_429":
+                    wait = f"; it asks to wait {exc.retry_after:g}s" if exc.retry_after is not None else ""
+                    return Probe("ping", "warn", f"rate-limited (HTTP 429) after {attempt} attempts{wait}; "
+                                                 "training waits and retries the same way")
+                return Probe("ping", "fail", str(exc)[:240])
+            waits.append(delay)
+            sleep(delay)
+            continue
+        text = answer.text.strip()
+        if limited:
+            return Probe("ping", "warn", f"rate-limited (HTTP 429), answered after waiting {sum(waits):.1f}s: "
+                                         f"{text[:40]!r}")
+        return Probe("ping", "ok" if text else "fail", f"model answered: {text[:40]!r}" if text else "empty answer")
+    return Probe("ping", "fail", "no answer")

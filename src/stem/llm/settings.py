@@ -51,13 +51,28 @@ def _default_profiles() -> dict[str, Profile]:
         "ollama": Profile(base_url="http://localhost:11434/v1", model="qwen2.5-coder:7b"),
         "vllm": Profile(base_url="http://localhost:8000/v1", model="local-model"),
         "llamacpp": Profile(base_url="http://localhost:8080/v1", model="local-model"),
+        "anthropic": Profile(base_url="https://api.anthropic.com/v1/", model="claude-sonnet-4-5",
+                             api_key_env="ANTHROPIC_API_KEY", json_mode=False),
+        "openrouter": Profile(base_url="https://openrouter.ai/api/v1", model="openai/gpt-4.1-mini",
+                              api_key_env="OPENROUTER_API_KEY"),
+        **{name: Profile(provider="command", command=cmd, timeout_seconds=900) for name, cmd in AGENT_COMMANDS.items()},
         "command": Profile(provider="command", command=["llm-agent", "--print"], timeout_seconds=600),
         "replay": Profile(provider="replay"),
     }
 
 
+# CLI coding agents, each with its non-interactive invocation: the prompt arrives on stdin.
+AGENT_ASK = "Follow the instructions above and reply with the JSON object only."
+AGENT_COMMANDS = {
+    "claude-code": ["claude", "-p", "--output-format", "text", AGENT_ASK],  # stdin is appended to the prompt
+    "codex": ["codex", "exec", "--skip-git-repo-check", "-"],  # '-': the instructions are read from stdin
+    "gemini-cli": ["gemini", "-p", AGENT_ASK],  # -p is appended to stdin
+    "llm-cli": ["llm"],  # reads the prompt from stdin
+}
+
+
 class LLMSettings(BaseModel):
-    profile: str = "gemini"
+    profile: str = "auto"  # auto: the first usable of keys, a local server, a CLI agent (stem doctor shows why)
     concurrency: int | None = Field(default=None, ge=1, description="requests in flight at once; default: the population")
     max_answer_chars: int = Field(default=400_000, ge=1000, description="answers longer than this are refused "
                                   "before any JSON search (and recorded cut to this length)")

@@ -126,7 +126,9 @@ class Trainer:
         if usage:
             client.budget = Budget(self.settings.llm.budget, usage["calls"], usage["prompt_tokens"],
                                    usage["completion_tokens"], usage["usd"])
-        log.update_run(llm={"profile": client.name, "model": client.profile.model, "provider": client.profile.provider})
+        log.update_run(llm={"profile": client.name, "model": client.model_label, "provider": client.profile.provider,
+                            "chosen_by": client.why})
+        self.rep.line(f"llm: {client.name} ({client.model_label}) - {client.why}")
         return client
 
 
