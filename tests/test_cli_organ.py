@@ -72,7 +72,7 @@ def test_doctor_checks_an_llm_profile_against_a_live_endpoint(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     with FakeOpenAI([Step("pong")]) as srv:
         result = runner.invoke(app, ["doctor", "--json", "--llm", "openai", "--base-url", srv.url, *CFG])
-    checks = {p["check"]: p for p in json.loads(result.output)["llm"]}
+    checks = {p["check"]: p for p in json.loads(result.output)["llm"]["checks"]}
     assert checks["api key"]["ok"] and checks["endpoint"]["ok"] and "fake-model" in checks["endpoint"]["detail"]
     assert checks["ping"]["ok"] and "pong" in checks["ping"]["detail"]
 
@@ -80,7 +80,7 @@ def test_doctor_checks_an_llm_profile_against_a_live_endpoint(monkeypatch):
 def test_doctor_offline_names_the_missing_key(monkeypatch):
     monkeypatch.delenv("GEMINI_API_KEY", raising=False)
     result = runner.invoke(app, ["doctor", "--llm", "gemini", "--offline", "--json", *CFG])
-    checks = {p["check"]: p for p in json.loads(result.output)["llm"]}
+    checks = {p["check"]: p for p in json.loads(result.output)["llm"]["checks"]}
     assert result.exit_code == 1 and not checks["api key"]["ok"] and "GEMINI_API_KEY" in checks["api key"]["detail"]
     assert checks["network"]["detail"].startswith("skipped")
 

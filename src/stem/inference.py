@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from stem.agent import StemAgent
@@ -41,7 +42,8 @@ def infer_task(genome_path: Path, task_file: Path, unsafe: bool = False) -> Epis
         return StemAgent(sandbox, organs).run_episode(episode)
 
 
-def infer_benchmark(settings: Settings, genome_path: Path, which: str, domain: str, unsafe: bool = False) -> tuple[list[EpisodeResult], list[int]]:
+def infer_benchmark(settings: Settings, genome_path: Path, which: str, domain: str, unsafe: bool = False,
+                    on_episode: Callable[[str], None] = lambda episode_id: None) -> tuple[list[EpisodeResult], list[int]]:
     names = domains.domain_names(domain)
     chosen = {"validation": ["validation"], "test": ["test"], "train": ["train"],
               "all": ["train", "validation", "test"]}.get(which)
@@ -59,4 +61,5 @@ def infer_benchmark(settings: Settings, genome_path: Path, which: str, domain: s
             for name in names:
                 for seed, level in specs:
                     results.append(agent.run_episode(domains.generate(name, seed, level, split)))
+                    on_episode(results[-1].episode_id)
     return results, test_seeds

@@ -9,6 +9,7 @@ import sys
 
 import typer
 
+from stem.cli import base
 from stem.cli.base import StemGroup
 from stem.cli.bench import bench
 from stem.cli.doctor import doctor
@@ -22,6 +23,16 @@ from stem.errors import Interrupted
 app = typer.Typer(cls=StemGroup, no_args_is_help=True, add_completion=False,
                   help="stem: grow verified, executable skills (organs) under task pressure. "
                        "Add --debug (or STEM_DEBUG=1) to see the stack of an error instead of one line.")
+
+
+@app.callback()
+def _options(quiet: bool = typer.Option(False, "--quiet", help="Print only results and errors (no progress, no tables)."),
+             verbose: bool = typer.Option(False, "--verbose", help="Print more detail (e.g. each candidate's rationale).")) -> None:
+    """stem: grow verified, executable skills (organs) under task pressure."""
+    base.console.quiet = quiet
+    base.VERBOSE["on"] = verbose
+
+
 app.add_typer(bench, name="bench")
 app.add_typer(organ, name="organ")
 app.add_typer(perf, name="perf")
@@ -43,6 +54,9 @@ def main() -> None:
     if "--debug" in sys.argv[1:]:
         os.environ["STEM_DEBUG"] = "1"
         sys.argv = [a for a in sys.argv if a != "--debug"]
+    moved = [a for a in sys.argv[2:] if a in ("--quiet", "--verbose")]  # accepted anywhere on the line
+    if moved:
+        sys.argv = sys.argv[:1] + moved + [a for a in sys.argv[1:] if a not in moved]
     app()
 
 

@@ -5,14 +5,32 @@ from __future__ import annotations
 import os
 import sys
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from stem.errors import Interrupted, StemError
 
 console = Console()  # views print here; --quiet silences it, NO_COLOR is honoured by rich
+VERBOSE = {"on": False}  # --verbose: views add detail lines
+
+
+@contextmanager
+def progress(total: int, what: str) -> Iterator[Callable[[str], None]]:
+    """A progress bar on a terminal for work of `total` steps; `advance(label)` after each. Off a
+    terminal (pipes, CI) or with --quiet it prints nothing."""
+    if not console.is_terminal or console.quiet:
+        yield lambda label="": None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[label]}"), console=console, transient=True) as bar:
+        task = bar.add_task(what, total=total, label="")
+        yield lambda label="": bar.update(task, advance=1, label=label)
 
 
 def debugging() -> bool:

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from stem.benchmark import domains, splits, store
-from stem.cli.base import console
+from stem.cli.base import console, progress
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.verdict import Verdict
 from stem.config import load_settings
@@ -86,13 +86,16 @@ def generate(config: Path | None, domain: str, split: str, count: int | None, se
     if difficulty is not None:
         specs = [(s, difficulty) for s, _ in specs]
     written = []
-    for name in domains.domain_names(domain):
-        for s, d in specs:
-            ep = domains.generate(name, s, d, split)
-            _refuse_clobber(ep, out)
-            store.write_episode(ep, out)
-            written.append({"episode_id": ep.episode_id, "domain": name, "seed": s, "difficulty": d,
-                            "public": str(store.public_dir(out, ep.episode_id))})
+    names = domains.domain_names(domain)
+    with progress(len(names) * len(specs), "generating") as advance:
+        for name in names:
+            for s, d in specs:
+                ep = domains.generate(name, s, d, split)
+                _refuse_clobber(ep, out)
+                store.write_episode(ep, out)
+                written.append({"episode_id": ep.episode_id, "domain": name, "seed": s, "difficulty": d,
+                                "public": str(store.public_dir(out, ep.episode_id))})
+                advance(ep.episode_id)
     if json_out:
         _print_json({"split": split, "out": str(out), "episodes": written})
         return

@@ -16,7 +16,8 @@ def doctor(json_out: bool, config: Path | None = None, llm: str | None = None, m
            base_url: str | None = None, offline: bool = False) -> bool:
     from stem.llm.doctor import check
     rep = isolation.detect()
-    report = check(load_settings(config).llm, llm, model, base_url, offline)
+    with console.status("looking for LLMs and probing the pick"):
+        report = check(load_settings(config).llm, llm, model, base_url, offline)
     if json_out:
         print(json.dumps(rep.as_dict() | {"llm": report.as_dict(), "llm_ok": report.ok}, indent=2))
         return rep.isolated and report.ok

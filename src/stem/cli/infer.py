@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from stem.cli.base import ConfigOpt, UnsafeOpt, console
+from stem.cli.base import ConfigOpt, UnsafeOpt, console, progress
 from stem.cli.bench_views import render_verdict
 from stem.config import load_settings
 
@@ -38,7 +38,13 @@ def run(config: Path | None, genome: Path, task_file: Path | None, benchmark: st
         else:
             render_verdict(result.verdict, f"{result.episode_id} ({result.domain}) with {genome}")
         return 0 if result.verdict.success else 1
-    results, seeds = infer_benchmark(settings, genome, benchmark, domain, unsafe)
+    from stem.benchmark import domains as domainlib
+    from stem.benchmark import splits
+    chosen = {"all": ["train", "validation", "test"]}.get(benchmark, [benchmark])
+    total = sum(len(splits.split_specs(settings, s)) for s in chosen if s in ("train", "validation", "test")) \
+        * len(domainlib.domain_names(domain))
+    with progress(total, f"{benchmark} episodes") as advance:
+        results, seeds = infer_benchmark(settings, genome, benchmark, domain, unsafe, advance)
     rows = [{"episode": r.episode_id, "domain": r.domain, "success": r.verdict.success,
              "score": round(r.verdict.score, 4), "tags": r.verdict.tags} for r in results]
     if json_out:

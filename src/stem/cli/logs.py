@@ -63,3 +63,19 @@ def logs_diff(run: str = RunArg, a: int = typer.Argument(..., help="Generation A
     """Unified diff between the organs selected in two generations."""
     from stem.cli import logs_views as report
     report.diff_view(_run_path(config, run), a, b, json_out)
+
+
+@logs.command("plot")
+def logs_plot(run: str = RunArg, config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Best and mean train score per generation per domain, held-out marks, cumulative calls and tokens."""
+    from stem.cli import logs_views as report
+    report.plot_view(_run_path(config, run), json_out)
+
+
+@logs.command("compare")
+def logs_compare(a: str = typer.Argument(..., help="First run (path, name under logs/, or 'latest')."),
+                 b: str = typer.Argument(..., help="Second run."),
+                 config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """Two runs side by side: scores per generation, calls to mature, tokens, cost."""
+    from stem.cli import logs_views as report
+    report.compare_view(_run_path(config, a), _run_path(config, b), json_out)

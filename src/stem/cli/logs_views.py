@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from stem.cli.base import console
@@ -216,3 +217,101 @@ def diff_view(path: Path, a: int, b: int, json_out: bool) -> None:
         print(json.dumps({"run": path.name, "a": a, "b": b, "diff": lines}))
         return
     console.print(Syntax("\n".join(lines) or "(identical)", "diff"))
+
+
+# ---------------------------------------------------------------- curves: plot and compare
+def curves(path: Path) -> dict:
+    """Per domain and generation the best train score (the front's best after it) and the mean of the
+    candidates evaluated in it; held-out pass rates; cumulative LLM calls, tokens and cost."""
+    log = RunLog(path)
+    run = log.read_run()
+    domains: dict[str, list[dict]] = {d: [] for d in run["domains"]}
+    usage = []
+    for trace in traces(log, run["progress"]["generation"]):
+        scored = [c.score for c in trace.candidates if c.status == "evaluated"]
+        best = max([r.score for r in trace.front] + [0.0])
+        domains.setdefault(trace.domain, []).append({"generation": trace.generation, "best": round(best, 4),
+                                                     "mean": round(sum(scored) / len(scored), 4) if scored else 0.0})
+        if trace.llm_usage is not None:
+            u = trace.llm_usage
+            usage.append({"generation": trace.generation, "calls": u.calls,
+                          "tokens": u.prompt_tokens + u.completion_tokens, "usd": round(u.usd, 6)})
+    held: dict[str, dict[str, float]] = {"validation": {}, "test": {}}
+    s3 = run.get("stage3") or {}
+    for split in held:
+        for d in run["domains"]:
+            rows = [e for e in s3.get(split, []) if e["domain"] == d]
+            if rows:
+                held[split][d] = round(sum(e["success"] for e in rows) / len(rows), 4)
+    mature = bool((run.get("mature") or {}).get("written"))
+    total = run.get("llm_usage") or (usage[-1] if usage else {})
+    return {"run": path.name, "domains": domains, "validation": held["validation"], "test": held["test"],
+            "usage": usage, "mature": mature, "calls_to_mature": total.get("calls") if mature else None,
+            "calls": total.get("calls", 0), "calls_saved": run.get("calls_saved", 0),
+            "tokens": total.get("tokens", total.get("prompt_tokens", 0) + total.get("completion_tokens", 0)),
+            "usd": total.get("usd", 0.0)}
+
+
+def _score_chart(data: dict, width: int, label_prefix: str = "", marks: bool = True) -> tuple[dict, dict]:
+    series, points = {}, {}
+    for d, rows in data["domains"].items():
+        xs = [r["generation"] for r in rows]
+        series[f"{label_prefix}{d} best"] = (xs, [r["best"] for r in rows])
+        if not label_prefix:
+            series[f"{d} mean"] = (xs, [r["mean"] for r in rows])
+        last = (xs[-1] if xs else 0) + 1
+        if marks:
+            for split in ("validation", "test"):
+                if d in data[split]:
+                    points[f"{label_prefix}{d} {split}"] = (last + (0.25 if split == "test" else 0.0), data[split][d])
+    return series, points
+
+
+def plot_view(path: Path, json_out: bool, width: int = 80) -> None:
+    from stem.cli.charts import line_chart
+    data = curves(path)
+    if json_out:
+        print(json.dumps(data, indent=2))
+        return
+    color = console.is_terminal and not console.no_color
+    series, points = _score_chart(data, width)
+    console.print(Text.from_ansi(line_chart("train score per generation (x: held-out pass rate)",
+                                            series, marks=points, ylim=(0, 1.05), width=width, color=color)))
+    xs = [u["generation"] for u in data["usage"]]
+    console.print(Text.from_ansi(line_chart("cumulative LLM calls", {"calls": (xs, [u["calls"] for u in data["usage"]])},
+                                            width=width, height=10, color=color)))
+    console.print(Text.from_ansi(line_chart("cumulative tokens", {"tokens": (xs, [u["tokens"] for u in data["usage"]])},
+                                            width=width, height=10, color=color)))
+    console.print(f"calls {data['calls']} (saved by early stop {data['calls_saved']}), tokens {data['tokens']}, "
+                  f"cost ${data['usd']:.4f}; mature: {'yes' if data['mature'] else 'no'}")
+
+
+def compare_view(a: Path, b: Path, json_out: bool, width: int = 80) -> None:
+    from stem.cli.charts import line_chart
+    left, right = curves(a), curves(b)
+    if json_out:
+        print(json.dumps({"a": left, "b": right}, indent=2))
+        return
+    table = Table(title="runs side by side")
+    for col in ("", f"A: {left['run']}", f"B: {right['run']}"):
+        table.add_column(col, overflow="fold")
+
+    def best_by_gen(data: dict) -> str:
+        return "; ".join(f"{d}: " + " ".join(f"{r['best']:.2f}" for r in rows) for d, rows in data["domains"].items())
+
+    def held(data: dict, split: str) -> str:
+        return ", ".join(f"{d} {v:.0%}" for d, v in data[split].items()) or "-"
+    for label, fn in (("best train score per generation", best_by_gen),
+                      ("validation pass rate", lambda d: held(d, "validation")),
+                      ("hidden test pass rate", lambda d: held(d, "test")),
+                      ("mature", lambda d: "yes" if d["mature"] else "no"),
+                      ("calls to mature", lambda d: str(d["calls_to_mature"]) if d["calls_to_mature"] is not None else "-"),
+                      ("calls (saved)", lambda d: f"{d['calls']} ({d['calls_saved']})"),
+                      ("tokens", lambda d: str(d["tokens"])), ("cost", lambda d: f"${d['usd']:.4f}")):
+        table.add_row(label, fn(left), fn(right))
+    console.print(table)
+    color = console.is_terminal and not console.no_color
+    s1, _ = _score_chart(left, width, "A ", marks=False)
+    s2, _ = _score_chart(right, width, "B ", marks=False)
+    console.print(Text.from_ansi(line_chart("best train score per generation, A vs B", {**s1, **s2},
+                                            ylim=(0, 1.05), width=width, color=color)))

@@ -63,7 +63,8 @@ def run(path: Path, episode: str, config: Path | None, unsafe: bool, trace_dir: 
         except OrganRejected as exc:
             raise StemError(f"{path}: rejected by the validator: {exc.report.summary(2)}; "
                             "see `stem organ check`") from None
-        result = EpisodeRunner(ep, trace_dir, sandbox.artifacts_dir(episode_dir)).run(turn)
+        with console.status(f"running {path.name} on {ep.episode_id}"):
+            result = EpisodeRunner(ep, trace_dir, sandbox.artifacts_dir(episode_dir)).run(turn)
         layers = sandbox.layers
     if json_out:
         print(json.dumps({"episode": ep.episode_id, "turns_run": result.turns_run, "isolation": layers,

@@ -14,7 +14,8 @@ def perf_sandbox(calls: int, pool: int, pause_ms: float, unsafe: bool, json_out:
     from stem.runtime import perf
     if unsafe:
         warn_unisolated()
-    data = perf.measure(calls, pool, pause_ms, unsafe)
+    with console.status(f"measuring {calls} sandboxed calls per mode"):
+        data = perf.measure(calls, pool, pause_ms, unsafe)
     if json_out:
         print(json.dumps(data, indent=2))
         return

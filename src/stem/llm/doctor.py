@@ -78,8 +78,24 @@ def check(settings: LLMSettings, name: str | None, model: str | None, base_url: 
     if env is not None:
         probes.append(Probe("network", "fail", f"skipped: set {env} first"))
         return report
+    probes.append(endpoint(profile))
     probes.append(ping(settings, chosen, profile, sleep))
     return report
+
+
+def endpoint(profile) -> Probe:
+    """GET /models: reachable, and which models it lists (a 429 here is a warning too)."""
+    import openai
+    client = openai.OpenAI(api_key=os.environ.get(profile.api_key_env or "", "") or "not-needed",
+                           base_url=profile.base_url, timeout=10.0, max_retries=0)
+    try:
+        names = [m.id for m in client.models.list().data][:5]
+    except openai.APIStatusError as exc:
+        level = "warn" if exc.status_code in (404, 405, 429) else "fail"
+        return Probe("endpoint", level, f"HTTP {exc.status_code} from /models")
+    except (openai.OpenAIError, ValueError, RecursionError) as exc:
+        return Probe("endpoint", "fail", f"unreachable: {str(exc)[:160]}")
+    return Probe("endpoint", "ok", f"reachable; models: {', '.join(names) or '(none listed)'}")
 
 
 def ping(settings: LLMSettings, name: str, profile, sleep: Callable[[float], None]) -> Probe:

@@ -90,7 +90,7 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
     best_before = pareto.best(front)
     log.event("generation_start", generation=g, domain=domain, stagnating=stagnating,
               roles=[r.as_dict() for r in roles])
-    ctx.rep.status(stage="stage2", generation=g, domain=domain, candidates=0,
+    ctx.rep.status(stage="stage2", generation=g, domain=domain, candidates=0, episode="-",
                    best=best_before.score if best_before else 0.0, tokens=client.budget.tokens, usd=client.budget.usd)
     gctx = genlib.GenerationContext(g, domain, train, log.path / "skills", gdir / "episodes", forbidden)
     seen: list[genlib.Candidate] = []
@@ -107,6 +107,10 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
         ctx.rep.line(f"gen {g} {domain} candidate {cand.index} ({cand.role.describe()}): {cand.status}"
                      + (f" score={cand.score:.2f} ({cand.passed}/{len(cand.results)} train pass)" if cand.results else "")
                      + (f" - {cand.reason[:140]}" if cand.reason else ""))
+        if cand.plan is not None:
+            ctx.rep.detail(f"    rationale: {' '.join(cand.plan.rationale.split())}")
+        if len(cand.reason) > 140:
+            ctx.rep.detail(f"    reason: {cand.reason}")
         ctx.rep.status(stage="stage2", generation=g, domain=domain, candidates=len(seen),
                        best=max([c.score for c in seen] + [best_before.score if best_before else 0.0]),
                        tokens=client.budget.tokens, usd=client.budget.usd)
@@ -211,3 +215,4 @@ def commit(ctx: RunContext, g: int, domain: str, roles: list[rolelib.Role], prom
                    calls_saved=state.get("calls_saved", 0) + len(saved))
     log.event("generation_done", generation=g, domain=domain, candidates=summaries, saved=len(saved),
               best=round(top.score, 6) if top else 0.0, done=dstate["done"])
+    ctx.rep.status(curve={d: (dstate if d == domain else s)["best_history"] for d, s in state["domain_state"].items()})
