@@ -21,7 +21,7 @@ from test_training_e2e import plan_step, train_routed
 
 pytestmark = requires_isolation
 runner = CliRunner()
-ROUNDS = 40
+ROUNDS = 52
 JUNK = [None, 0, -1, 1.5, "", "x", True, [], {}, [1, "a"], {"a": None}, "9" * 40, 10**30]
 
 
@@ -115,5 +115,5 @@ def test_damaged_run_files_never_crash_a_view(finished_run):
             if (exc is not None and not isinstance(exc, SystemExit)) or result.exit_code not in (0, 1, 2) \
                     or "Traceback" in result.output:
                 failures.append((what, args, result.exit_code, repr(exc), result.output[-300:]))
-    assert invocations >= 120
+    assert invocations >= 160
     assert failures == []
