@@ -9,7 +9,7 @@ from stem.benchmark.episode import EpisodeRunner
 
 from conftest import artifact_of, oracle_turn
 
-CASES = [(name, level) for name, mod in sorted(domains.DOMAINS.items()) for level in mod.DIFFICULTIES]
+CASES = [(name, level) for name, d in sorted(domains.BUILTINS.items()) for level in d.levels]
 
 
 @pytest.mark.parametrize("domain,level", CASES)
@@ -25,7 +25,7 @@ def test_reference_artifact_passes_on_200_generated_episodes(domain, level):
 
 def test_classic_suite_has_three_per_domain_and_an_impossible_trade(settings):
     classic = splits.classic_episodes(settings)
-    per_domain = {name: [e for e in classic if e.domain == name] for name in domains.DOMAINS}
+    per_domain = {name: [e for e in classic if e.domain == name] for name in domains.BUILTINS}
     assert all(len(eps) >= 3 for eps in per_domain.values()), {k: len(v) for k, v in per_domain.items()}
     assert any(e.private["expected"]["impossible"] for e in per_domain["trading_floor"])
 
@@ -37,9 +37,9 @@ def test_every_classic_episode_passes_through_the_runner(settings, tmp_path):
         assert result.turns_run == ep.manifest.min_turns
 
 
-@pytest.mark.parametrize("domain", sorted(domains.DOMAINS))
+@pytest.mark.parametrize("domain", sorted(domains.BUILTINS))
 def test_generated_episodes_pass_through_the_runner(domain, tmp_path):
-    for level in domains.DOMAINS[domain].DIFFICULTIES:
+    for level in domains.BUILTINS[domain].levels:
         ep = domains.generate(domain, 77, level)
         result = EpisodeRunner(ep, tmp_path / ep.episode_id).run(oracle_turn(ep))
         assert result.verdict.success, (ep.episode_id, result.verdict.critique)

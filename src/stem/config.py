@@ -61,12 +61,21 @@ class EvolutionSettings(BaseModel):
     transcript_episodes: int = Field(default=3, ge=1, description="failing episodes transcribed per repair prompt")
 
 
+class DomainSettings(BaseModel):
+    paths: list[str] = Field(default_factory=lambda: ["benchmarks/domains"],
+                             description="folders holding <name>/domain.py plugins, relative to config.yaml")
+
+
 class Settings(BaseModel):
     paths: Paths = Paths()
+    domains: DomainSettings = DomainSettings()
     benchmark: BenchmarkSettings = BenchmarkSettings()
     evolution: EvolutionSettings = EvolutionSettings()
     llm: LLMSettings = LLMSettings()
     root: Path = Path(".")
+
+    def domain_paths(self) -> list[Path]:
+        return [(self.root / p).resolve() for p in self.domains.paths]
 
     def path(self, name: str) -> Path:
         return (self.root / getattr(self.paths, name)).resolve()
@@ -84,7 +93,7 @@ def load_settings(config: Path | None = None) -> Settings:
         config = Path("config.yaml")
         if not config.is_file():
             _load_env(Path.cwd())
-            return Settings(root=Path.cwd())
+            return _discovered(Settings(root=Path.cwd()))
     if not config.is_file():
         raise StemError(f"{config}: config file not found; pass --config PATH or create config.yaml")
     try:
@@ -97,9 +106,17 @@ def load_settings(config: Path | None = None) -> Settings:
         raise StemError(f"{config}: top level must be a mapping of sections (paths, benchmark, ...)")
     _load_env(config.resolve().parent)
     try:
-        return Settings.model_validate({**raw, "root": config.resolve().parent})
+        settings = Settings.model_validate({**raw, "root": config.resolve().parent})
     except ValidationError as exc:
         raise field_error(config, exc, "fix config.yaml") from None
+    return _discovered(settings)
+
+
+def _discovered(settings: Settings) -> Settings:
+    """Domains are discovered where settings are read: built-ins, plugin folders, entry points."""
+    from stem.benchmark import domains
+    domains.discover(settings.domain_paths())
+    return settings
 
 
 def _load_env(root: Path) -> None:

@@ -30,7 +30,10 @@ def infer_task(genome_path: Path, task_file: Path, unsafe: bool = False) -> Epis
         raise StemError(f"{task_file}: not a task manifest; pass an episode's manifest.json or its public directory")
     manifest = parse_manifest(mpath.read_text(encoding="utf-8"), str(mpath))
     organs = _organs(genome_path)
-    domain = domains.ALIASES.get(manifest.domain, manifest.domain)
+    try:
+        domain = domains.domain_name(manifest.domain)
+    except StemError:  # a domain stem does not know: no organ can exist for it
+        domain = manifest.domain
     if domain not in organs:
         known = ", ".join(sorted(organs)) or "none"
         verdict = failed_verdict("unverifiable_inference",

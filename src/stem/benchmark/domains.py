@@ -1,58 +1,222 @@
-"""The domain registry: names, aliases, and one place that dispatches generate/verify by domain."""
+"""The domain registry: built-in domains and the ones users bring, behind one interface (domain_api.py).
+
+Discovery: the built-ins, then every `benchmarks/domains/<name>/domain.py` under the configured
+`domains.paths`, then installed packages under the entry point group `stem.domains`. A plugin that
+fails to load is recorded with a one-line reason (shown by `stem domain list`, raised when used); the
+others still load. Calls into a domain are wrapped, so a generator that raises or a verifier that
+returns the wrong type is one line naming the domain, never a traceback.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
 import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from stem.benchmark import matrix, security, trading
+from stem.benchmark.domain_api import Domain
 from stem.benchmark.episode_model import Episode
-from stem.benchmark.verdict import Verdict, build_verdict
+from stem.benchmark.verdict import Check, Verdict, build_verdict
 from stem.errors import StemError
 
-DOMAINS: dict[str, ModuleType] = {m.DOMAIN: m for m in (trading, matrix, security)}
-ALIASES = {
-    "trading": "trading_floor", "trade": "trading_floor", "trading_floor": "trading_floor",
-    "matrix": "matrix_database", "matrix_db": "matrix_database", "graph": "matrix_database",
-    "matrix_database": "matrix_database",
-    "security": "security_sandbox", "sec": "security_sandbox", "security_sandbox": "security_sandbox",
-}
-_GENERATED_ID = re.compile(r"^(?P<short>[a-z]+)-s(?P<seed>\d+)-d(?P<difficulty>\d+)$")
+ENTRY_POINT_GROUP = "stem.domains"
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+_GENERATED_ID = re.compile(r"^(?P<short>[a-z][a-z0-9_]*)-s(?P<seed>\d+)-d(?P<difficulty>\d+)$")
+
+
+class ModuleDomain(Domain):
+    """A built-in domain: a module with DOMAIN, SHORT, ALIASES, DIFFICULTIES, RULES, generate, verify,
+    check_public (and, for probes, probe)."""
+
+    def __init__(self, module: ModuleType):
+        self.module = module
+        self.name, self.short, self.levels = module.DOMAIN, module.SHORT, tuple(module.DIFFICULTIES)
+        self.aliases, self.rules = tuple(module.ALIASES), module.RULES
+        self.transcript_files = tuple(getattr(module, "TRANSCRIPT_FILES", ()))
+        self._takes_probes = "probes" in inspect.signature(module.verify).parameters
+
+    def generate(self, seed: int, level: int, split: str = "adhoc") -> Episode:
+        return self.module.generate(seed, level, split)
+
+    def verify(self, episode: Episode, artifact: Any, probes: list[dict] | None = None) -> list[Check]:
+        extra = {"probes": probes} if self._takes_probes else {}
+        return self.module.verify(episode.public_files, episode.private, artifact, **extra)
+
+    def reference_artifact(self, episode: Episode) -> Any:
+        return getattr(self.module, "reference_artifact", lambda ep: ep.private["expected"])(episode)
+
+    def probe(self, episode: Episode, request: str) -> str:
+        if not hasattr(self.module, "probe"):
+            return super().probe(episode, request)
+        return self.module.probe(episode.public_files, request)
+
+    def check_public(self, files: dict[str, str]) -> None:
+        self.module.check_public(files)
+
+
+@dataclass
+class Entry:
+    domain: Domain | None
+    source: str  # built-in | a file path | entry point name
+    error: str | None = None
+
+
+BUILTINS = {m.DOMAIN: ModuleDomain(m) for m in (trading, matrix, security)}
+_entries: dict[str, Entry] = {}
+_aliases: dict[str, str] = {}
+
+
+def _reset() -> None:
+    _entries.clear()
+    _aliases.clear()
+    for d in BUILTINS.values():
+        _add(d, "built-in")
+
+
+def _add(domain: Domain, source: str) -> None:
+    _entries[domain.name] = Entry(domain, source)
+    for alias in (domain.name, domain.short, *domain.aliases):
+        _aliases.setdefault(alias, domain.name)
+
+
+def contract_problems(domain: Any) -> list[str]:
+    """What keeps an object from being a usable Domain (empty when it is one)."""
+    if not isinstance(domain, Domain):
+        return [f"DOMAIN must be an instance or subclass of stem.benchmark.domain_api.Domain, got {type(domain).__name__}"]
+    out = []
+    if not isinstance(domain.name, str) or not NAME.match(domain.name):
+        out.append("'name' must be snake_case (a letter, then letters, digits or _)")
+    if not isinstance(domain.short, str) or not re.match(r"^[a-z][a-z0-9_]*$", domain.short or ""):
+        out.append("'short' (the episode id prefix) must be lowercase letters, digits or _")
+    if not domain.levels or not all(isinstance(v, int) for v in domain.levels):
+        out.append("'levels' must be a non-empty tuple of ints")
+    if not isinstance(domain.rules, str) or not domain.rules.strip():
+        out.append("'rules' text is empty")
+    for method in ("generate", "verify"):
+        if getattr(type(domain), method, None) is getattr(Domain, method):
+            out.append(f"method {method}() is missing")
+    return out
+
+
+def _plugin(obj: Any, source: str, expected: str | None = None) -> None:
+    domain = obj() if isinstance(obj, type) and issubclass(obj, Domain) else obj
+    problems = contract_problems(domain)
+    name = getattr(domain, "name", None) if not problems else (expected or source)
+    if problems:
+        _entries[str(name)] = Entry(None, source, "; ".join(problems))
+        return
+    if domain.name in BUILTINS:
+        _entries[f"{domain.name} ({source})"] = Entry(None, source, f"'{domain.name}' is a built-in domain's name")
+        return
+    _add(domain, source)
+
+
+def _load_file(path: Path) -> None:
+    folder = path.parent.name
+    try:
+        spec = importlib.util.spec_from_file_location(f"stem_domain_{folder}", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        if not hasattr(module, "DOMAIN"):
+            raise AttributeError("it defines no DOMAIN (an instance or subclass of Domain)")
+        _plugin(module.DOMAIN, str(path), folder)
+    except Exception as exc:  # a user's plugin: any failure is one line, the others still load
+        _entries[folder] = Entry(None, str(path), f"{type(exc).__name__}: {str(exc)[:200]}")
+
+
+def discover(paths: list[Path], entry_points: bool = True) -> None:
+    """Rebuild the registry: built-ins, plugin folders under `paths`, installed entry points."""
+    _reset()
+    for root in paths:
+        if root.is_dir():
+            for file in sorted(root.glob("*/domain.py")):
+                _load_file(file)
+    if entry_points:
+        from importlib.metadata import entry_points as eps
+        for ep in eps(group=ENTRY_POINT_GROUP):
+            try:
+                _plugin(ep.load(), f"entry point {ep.name} ({ep.value})", ep.name)
+            except Exception as exc:  # an installed plugin that fails to import is one line
+                _entries[ep.name] = Entry(None, f"entry point {ep.name}", f"{type(exc).__name__}: {str(exc)[:200]}")
+
+
+def listing() -> list[dict]:
+    rows = []
+    for name, e in sorted(_entries.items()):
+        d = e.domain
+        rows.append({"domain": name, "source": e.source, "ok": e.error is None, "error": e.error,
+                     "aliases": sorted(a for a, n in _aliases.items() if n == name and a != name) if d else [],
+                     "levels": list(d.levels) if d else [], "short": d.short if d else None})
+    return rows
+
+
+def get(name: str) -> Domain:
+    key = _aliases.get(name.strip().lower())
+    if key is None:
+        broken = _entries.get(name.strip().lower())
+        if broken is not None and broken.error:
+            raise StemError(f"domain '{name}' ({broken.source}) failed to load: {broken.error}; fix it and run "
+                            f"stem domain check {name}")
+        known = ", ".join(sorted(n for n, e in _entries.items() if e.error is None))
+        raise StemError(f"unknown domain '{name}'; use one of: {known} (or 'all' where allowed; stem domain list)")
+    return _entries[key].domain
 
 
 def domain_name(name: str) -> str:
-    try:
-        return ALIASES[name.strip().lower()]
-    except KeyError:
-        raise StemError(f"unknown domain '{name}'; use one of: trading, matrix, security (or 'all' where allowed)") from None
+    return get(name).name
 
 
 def domain_names(name: str) -> list[str]:
-    """'all' expands to every domain; anything else resolves one alias."""
-    return sorted(DOMAINS) if name.strip().lower() == "all" else [domain_name(name)]
-
-
-def module(domain: str) -> ModuleType:
-    return DOMAINS[domain_name(domain)]
+    """'all' expands to every loaded domain; anything else resolves one name or alias."""
+    if name.strip().lower() == "all":
+        return sorted(n for n, e in _entries.items() if e.error is None)
+    return [domain_name(name)]
 
 
 def generate(domain: str, seed: int, difficulty: int, split: str = "adhoc") -> Episode:
-    mod = module(domain)
-    if difficulty not in mod.DIFFICULTIES:
-        raise StemError(f"difficulty {difficulty} is not defined for {mod.DOMAIN}; use one of {list(mod.DIFFICULTIES)}")
-    return mod.generate(seed, difficulty, split)
+    d = get(domain)
+    if difficulty not in d.levels:
+        raise StemError(f"difficulty {difficulty} is not defined for {d.name}; use one of {list(d.levels)}")
+    try:
+        episode = d.generate(seed, difficulty, split)
+    except StemError:
+        raise
+    except Exception as exc:
+        raise StemError(f"domain {d.name}: generate(seed={seed}, level={difficulty}) raised "
+                        f"{type(exc).__name__}: {str(exc)[:200]}; fix the generator (stem domain check {d.name})") from None
+    if not isinstance(episode, Episode):
+        raise StemError(f"domain {d.name}: generate() returned {type(episode).__name__}, not an Episode; "
+                        f"fix the generator (stem domain check {d.name})")
+    return episode
 
 
 def parse_generated_id(episode_id: str) -> tuple[str, int, int] | None:
     """'trading-s1000-d2' -> ('trading_floor', 1000, 2); None when the id is not of that form."""
     m = _GENERATED_ID.match(episode_id)
-    if not m or m["short"] not in ALIASES:
+    if not m or m["short"] not in _aliases:
         return None
-    return ALIASES[m["short"]], int(m["seed"]), int(m["difficulty"])
+    return _aliases[m["short"]], int(m["seed"]), int(m["difficulty"])
 
 
 def verify(episode: Episode, artifact: Any, probes: list[dict] | None = None) -> Verdict:
-    mod = module(episode.domain)
-    kwargs = {"probes": probes} if mod is security else {}
-    return build_verdict(mod.verify(episode.public_files, episode.private, artifact, **kwargs))
+    d = get(episode.domain)
+    try:
+        result = d.verify(episode, artifact, probes)
+    except Exception as exc:
+        raise StemError(f"domain {d.name}: verify() raised {type(exc).__name__}: {str(exc)[:200]}; fix the verifier "
+                        f"(stem domain check {d.name})") from None
+    if isinstance(result, Verdict):
+        return result
+    if isinstance(result, list) and result and all(isinstance(c, Check) for c in result):
+        return build_verdict(result)
+    raise StemError(f"domain {d.name}: verify() returned {type(result).__name__}, not a non-empty list of Check "
+                    f"(or a Verdict); fix the verifier (stem domain check {d.name})")
+
+
+_reset()

@@ -17,8 +17,8 @@ from typing import Any
 from stem.benchmark import domains
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import TaskManifest, turn_delta
-from stem.benchmark.security_targets import run_target
 from stem.benchmark.verdict import Check, Verdict, build_verdict, check, failed_verdict
+from stem.errors import StemError
 from stem.jsonio import write_json
 
 TurnFn = Callable[[dict], Any]
@@ -115,7 +115,7 @@ class EpisodeRunner:
             elif vector not in delivered:
                 notes.append(f"'{vector}' is not a delivered candidate; not run")
             else:
-                served.append({"vector": vector, "result": run_target(self.episode.public_files["target.py"], vector)})
+                served.append({"vector": vector, "result": domains.get(self.episode.domain).probe(self.episode, vector)})
         return served, notes
 
     def run(self, turn_fn: TurnFn) -> EpisodeResult:
@@ -197,7 +197,10 @@ class EpisodeRunner:
             return failed_verdict("incomplete_final_artifact",
                                   f"no 'artifact' in the final turn's response; required keys: "
                                   f"{', '.join(m.output_contract.artifact_keys)}")
-        base = domains.verify(self.episode, artifact, probes)
+        try:
+            base = domains.verify(self.episode, artifact, probes)
+        except StemError as exc:  # a broken verifier fails the episode with its reason, not the run
+            return failed_verdict("verifier_error", str(exc))
         missing = [t for t in range(1, turns_run + 1) if t not in traced]
         trace_check: Check = check("turn_traces", not missing, "a non-empty 'trace' list on every turn",
                                    f"missing on turns {missing}" if missing else "present",

@@ -16,6 +16,7 @@ from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedu
 from stem.benchmark.verdict import Check, check
 
 DOMAIN = "matrix_database"
+ALIASES = ("matrix", "matrix_db", "graph")
 SHORT = "matrix"
 DIFFICULTIES = (1, 2, 3, 4)
 ARTIFACT_KEYS = ["answer", "paths"]

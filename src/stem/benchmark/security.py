@@ -20,6 +20,7 @@ from stem.errors import StemError
 
 DOMAIN = "security_sandbox"
 SHORT = "security"
+ALIASES = ("sec",)
 DIFFICULTIES = (1, 2, 3, 4)
 ARTIFACT_KEYS = ["vector", "observed"]
 PROBE_LIMIT_PER_TURN = 4
@@ -160,3 +161,8 @@ def verify(files: dict[str, str], private: dict[str, Any], artifact: Any,
                             "the winning vector was never probed: probe it before claiming it",
                             "unverifiable_inference"))
     return checks
+
+
+def probe(files: dict[str, str], request: str) -> str:
+    """The environment runs the toy target on one delivered candidate (never the organ)."""
+    return run_target(files["target.py"], request)

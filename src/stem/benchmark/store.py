@@ -49,8 +49,7 @@ def read_episode(pub: Path, with_private: bool = True) -> Episode:
                 files[path.name] = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 raise StemError(f"{path}: public artifact is not UTF-8 text") from None
-    episode_domain = domains.domain_name(manifest.domain)
-    domains.DOMAINS[episode_domain].check_public(files)
+    domains.get(manifest.domain).check_public(files)
     private = {}
     if with_private:
         ppath = pub.parent.parent / "private" / pub.name / PRIVATE

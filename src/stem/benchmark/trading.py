@@ -22,6 +22,7 @@ from stem.errors import StemError
 
 DOMAIN = "trading_floor"
 SHORT = "trading"
+ALIASES = ("trade",)
 DIFFICULTIES = (1, 2, 3, 4)
 SYMBOLS = ["ALP", "BRV", "CXN", "DLT", "EKO", "FRM", "GLD", "HVN", "IRS", "JTK", "KLM", "LUX", "MOR", "NYX"]
 ARTIFACT_KEYS = ["ledger", "final_positions", "final_cash", "impossible", "unmet_targets"]
@@ -521,3 +522,8 @@ def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> lis
     checks.append(check("optimality", optimal, {"met_targets": exp_met, "final_cash": fmt(exp_cash)},
                         {"met_targets": len(met), "final_cash": fmt(cash)}, why, "suboptimal_ledger"))
     return checks
+
+
+def reference_artifact(episode: Episode) -> dict[str, Any]:
+    """The reference ledger in submission form (the solver's objective bookkeeping removed)."""
+    return {k: v for k, v in episode.private["expected"].items() if k != "objective"}

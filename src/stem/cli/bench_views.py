@@ -28,9 +28,9 @@ def show_list(config: Path | None, json_out: bool) -> None:
     classic = splits.classic_episodes(settings)
     sp = settings.benchmark.splits
     rows = []
-    for name, mod in sorted(domains.DOMAINS.items()):
-        rows.append({"domain": name, "aliases": sorted(a for a, d in domains.ALIASES.items() if d == name and a != name),
-                     "difficulties": list(mod.DIFFICULTIES),
+    for entry in (e for e in domains.listing() if e["ok"]):
+        name = entry["domain"]
+        rows.append({"domain": name, "aliases": entry["aliases"], "difficulties": entry["levels"],
                      "classic": sorted(e.episode_id for e in classic if e.domain == name),
                      "train": sp.train.count, "validation": sp.validation.count, "test": sp.test.count})
     if json_out:

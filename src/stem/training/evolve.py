@@ -51,7 +51,7 @@ def parent_views(ctx: RunContext, roles: list[rolelib.Role], front: list[pareto.
     """Every organ a role names, with its source and (for repairs) its failing episodes told turn by turn."""
     by_name = {m.organ.name: m for m in front}
     evo = ctx.settings.evolution
-    shown = tuple(getattr(domainlib.module(train[0].domain), "TRANSCRIPT_FILES", ()))
+    shown = tuple(domainlib.get(train[0].domain).transcript_files)
     out: dict[str, promptlib.Parent] = {}
     for role in roles:
         for name in role.parents:
