@@ -13,6 +13,7 @@ from stem.cli import base
 from stem.cli.base import StemGroup
 from stem.cli.bench import bench
 from stem.cli.doctor import doctor
+from stem.cli.domain import domain
 from stem.cli.infer import infer
 from stem.cli.logs import logs
 from stem.cli.organ import organ
@@ -37,6 +38,7 @@ app.add_typer(bench, name="bench")
 app.add_typer(organ, name="organ")
 app.add_typer(perf, name="perf")
 app.add_typer(logs, name="logs")
+app.add_typer(domain, name="domain")
 app.command("doctor")(doctor)
 app.command("train")(train)
 app.command("infer")(infer)

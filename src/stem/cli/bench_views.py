@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -137,8 +138,8 @@ def render_verdict(verdict: Verdict, title: str) -> None:
     for col in ("check", "ok", "expected", "actual", "message"):
         table.add_column(col, overflow="fold")
     for c in verdict.checks:
-        table.add_row(c.id, "[green]pass[/]" if c.passed else "[red]FAIL[/]",
-                      _short(c.expected), _short(c.actual), c.message)
+        table.add_row(escape(c.id), "[green]pass[/]" if c.passed else "[red]FAIL[/]",
+                      escape(_short(c.expected)), escape(_short(c.actual)), escape(c.message))
     console.print(table)
     status = "[green]PASS[/]" if verdict.success else "[red]FAIL[/]"
     console.print(f"{status} score={verdict.score:.2f} tags={','.join(verdict.tags) or '-'}")
