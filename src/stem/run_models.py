@@ -92,7 +92,7 @@ class RunRecord(_Open):
     options: Options
     progress: Progress
     domain_state: dict[str, DomainState]
-    front: dict[str, list[Member]]
+    front: dict[str, list[Member]] = Field(default_factory=dict)  # absent in runs before round 2
     rejected: list[Rejected] = Field(default_factory=list)
     llm_usage: Usage | None = None
     llm: LLMChoice | None = None
