@@ -193,16 +193,17 @@ def sandbox_roots() -> set[str]:
     return roots
 
 
-def test_sigterm_mid_generation_then_resume(tmp_path, undisturbed):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_mid_generation_then_resume(tmp_path, undisturbed, sig):
     before = sandbox_roots()
     with FakeOpenAI(routed(script(5.0))) as srv:
         proc = start_train(tmp_path, srv.url)
         run = wait_for_generation(tmp_path / "logs", 2, proc)
         time.sleep(0.3)
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
-    assert_one_line(err, f"error: terminated by SIGTERM; continue with: stem train --resume {run}")
+    assert_one_line(err, f"error: terminated by {sig.name}; continue with: stem train --resume {run}")
     state = RunLog(run).read_run()
     assert state["status"] == "interrupted" and state["progress"]["generation"] == 1
     deadline = time.monotonic() + 10
