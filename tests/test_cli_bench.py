@@ -62,7 +62,7 @@ def test_generate_is_deterministic_and_never_clobbers(tmp_path):
         assert (out1 / rel).read_bytes() == (out2 / rel).read_bytes()
     again = run("bench", "generate", "-d", "trading", "-s", "validation", "-n", "2", "-o", str(out1), *CFG)
     assert again.exit_code == 0  # identical content: rewriting is harmless
-    target = out1 / "public" / "trading-s5000-d1" / "market.csv"
+    target = out1 / "public" / "trading-s5000-d3" / "market.csv"
     target.write_text(target.read_text() + "9,ZZZ,1.00,1.01,1\n")
     before = target.read_bytes()
     clash = run("bench", "generate", "-d", "trading", "-s", "validation", "-n", "1", "-o", str(out1), *CFG)

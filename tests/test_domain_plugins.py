@@ -58,7 +58,9 @@ def test_generated_episodes_verify_with_their_reference_artifacts(project, tmp_p
     gen = stem(project, "bench", "generate", "--domain", "wordfreq", "--count", "3", "--out", str(tmp_path / "suite"),
                "--json")
     assert gen.returncode == 0, gen.stderr
-    for row in json.loads(gen.stdout)["episodes"]:
+    rows = json.loads(gen.stdout)["episodes"]
+    assert {r["difficulty"] for r in rows} == {3}  # training levels 3-6 meet the domain's 1-3 at level 3
+    for row in rows:
         expected = json.loads((tmp_path / "suite" / "private" / row["episode_id"] / "expected.json").read_text())
         answer = tmp_path / f"{row['episode_id']}.json"
         answer.write_text(json.dumps(expected["expected"]))

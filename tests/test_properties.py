@@ -12,7 +12,7 @@ from conftest import artifact_of
 
 DOMAIN = st.sampled_from(sorted(domains.BUILTINS))
 SEED = st.integers(min_value=0, max_value=2**40)
-LEVEL = st.sampled_from([1, 2, 3, 4])
+LEVEL = st.sampled_from([1, 2, 3, 4, 5, 6])
 FAST = hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 

@@ -55,7 +55,7 @@ def test_wrong_cash_after_is_a_ledger_mismatch():
 def _splittable(ep):
     problem = trading.problem_from_files(ep.public_files)
     for i, row in enumerate(ep.private["expected"]["ledger"]):
-        if row["qty"] >= 2 and (row["tick"] + 1, row["asset"]) in problem.market:
+        if row["qty"] >= 2 and (row["tick"] + 1, row["asset"], "") in problem.market:
             return i
     return None
 
@@ -67,7 +67,7 @@ def test_trade_on_consecutive_ticks_is_a_cooldown_violation():
         art = artifact_of(ep)
         row = art["ledger"][i]
         row["qty"] -= 1
-        nxt = problem.market[(row["tick"] + 1, row["asset"])]
+        nxt = problem.market[(row["tick"] + 1, row["asset"], "")]
         extra = dict(row, tick=row["tick"] + 1, qty=1, price=fmt(nxt.ask if row["side"] == "BUY" else nxt.bid))
         art["ledger"].insert(i + 1, extra)
         art["ledger"].sort(key=lambda r: r["tick"])
@@ -81,7 +81,7 @@ def test_quantity_over_the_row_limit_is_flagged():
         problem = trading.problem_from_files(ep.public_files)
         art = artifact_of(ep)
         row = art["ledger"][0]
-        row["qty"] = problem.market[(row["tick"], row["asset"])].max_qty + 1
+        row["qty"] = problem.market[(row["tick"], row["asset"], "")].max_qty + 1
         assert_fails_with(domains.verify(ep, restate(ep, art)), "quantity_limits", "quantity_limit_exceeded", "max_qty")
 
 

@@ -38,7 +38,7 @@ class Splits(BaseModel):
 
 
 class BenchmarkSettings(BaseModel):
-    difficulties: list[int] = Field(default_factory=lambda: [1, 2, 3, 4], min_length=1)
+    difficulties: list[int] = Field(default_factory=lambda: [3, 4, 5, 6], min_length=1)
     splits: Splits = Splits()
 
 

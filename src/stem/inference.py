@@ -62,7 +62,7 @@ def infer_benchmark(settings: Settings, genome_path: Path, which: str, domain: s
             if split == "test":
                 test_seeds = [s for s, _ in specs]
             for name in names:
-                for seed, level in specs:
+                for seed, level in splits.for_domain(settings, specs, name):
                     results.append(agent.run_episode(domains.generate(name, seed, level, split)))
                     on_episode(results[-1].episode_id)
     return results, test_seeds

@@ -18,7 +18,7 @@ from stem.benchmark.verdict import Check, check
 DOMAIN = "matrix_database"
 ALIASES = ("matrix", "matrix_db", "graph")
 SHORT = "matrix"
-DIFFICULTIES = (1, 2, 3, 4)
+DIFFICULTIES = (1, 2, 3, 4, 5, 6)
 ARTIFACT_KEYS = ["answer", "paths"]
 RELATIONS = ["reports_to", "member_of", "owns", "depends_on", "linked_to"]
 KINDS = ["person", "team", "project", "service"]
@@ -49,6 +49,18 @@ Evaluation
 3. Paths are simple: no node appears twice in one path (the graph has cycles).
 4. A complete path has taken every step. Dead ends simply produce no complete path.
 5. The answer is the set of last nodes of all complete paths.
+
+Harder episodes (levels 5-6) add:
+6. Variable-length steps: a step with "hops": [min, max] follows between min and max edges of
+   its rel. Every node it enters must be active; its filters apply only to the node where the
+   step ends; the nodes in between are part of the path trace. A path counts once even if it
+   can be split into the steps in more than one way.
+7. Negated filters: a filter with "not": true is passed by the nodes that fail the plain filter
+   (so a node lacking the prop passes it).
+8. Revoked edges: an edges item with "revoked": true removes that edge from the graph; an edge
+   added again later is back. Answer on the graph as it stands after the last window.
+9. Graphs have hundreds of nodes and thousands of edges: search step by step and prune with
+   status and filters as you go; enumerating every path first does not finish in time.
 
 Answer (final turn)
 {"answer": [node ids, any order], "paths": [[start, n1, ..., nk], ...]} with every complete
@@ -91,34 +103,69 @@ def _passes(node: dict, flt: dict) -> bool:
     return {">=": have >= want, "<=": have <= want, ">": have > want, "<": have < want}[op]
 
 
+def _filter_ok(node: dict, flt: dict) -> bool:
+    """A filter, or its negation when it carries "not": true (a node lacking the prop passes a negated filter)."""
+    return _passes(node, flt) != bool(flt.get("not", False))
+
+
 def _enterable(node: dict | None, step: dict) -> bool:
-    return node is not None and node.get("status") == "active" and all(_passes(node, f) for f in step.get("where", []))
+    return node is not None and node.get("status") == "active" and all(_filter_ok(node, f) for f in step.get("where", []))
+
+
+def hops(step: dict) -> tuple[int, int]:
+    lo, hi = step.get("hops", [1, 1])
+    return int(lo), int(hi)
+
+
+def final_edges(edges: list[dict]) -> set[tuple[str, str, str]]:
+    """The graph after the whole stream: an item with "revoked": true removes its edge until added again."""
+    present: set[tuple[str, str, str]] = set()
+    for e in edges:
+        key = (e["src"], e["rel"], e["dst"])
+        if e.get("revoked"):
+            present.discard(key)
+        else:
+            present.add(key)
+    return present
 
 
 def solve_graph(nodes: list[dict], edges: list[dict], query: dict) -> dict[str, Any]:
-    """Reference evaluation: every complete simple path and the answer set."""
+    """Reference evaluation: every complete simple path and the answer set. A step follows between its
+    hops' bounds of edges with its relation; intermediate nodes must be active, the step's filters
+    apply to the node where the step ends."""
     by_id = {n["id"]: n for n in nodes}
     out: dict[tuple[str, str], list[str]] = {}
-    for e in edges:
-        out.setdefault((e["src"], e["rel"]), []).append(e["dst"])
-    paths: list[list[str]] = []
+    for src, rel, dst in final_edges(edges):
+        out.setdefault((src, rel), []).append(dst)
+    paths: set[tuple[str, ...]] = set()
+    steps = query["steps"]
 
     def walk(path: list[str], depth: int) -> None:
-        if depth == len(query["steps"]):
-            paths.append(list(path))
+        if depth == len(steps):
+            paths.add(tuple(path))
             return
-        step = query["steps"][depth]
-        for dst in sorted(set(out.get((path[-1], step["rel"]), []))):
-            if dst not in path and _enterable(by_id.get(dst), step):
+        step = steps[depth]
+        lo, hi = hops(step)
+
+        def extend(hop: int) -> None:
+            for dst in sorted(set(out.get((path[-1], step["rel"]), []))):
+                node = by_id.get(dst)
+                if dst in path or node is None or node.get("status") != "active":
+                    continue
                 path.append(dst)
-                walk(path, depth + 1)
+                if hop >= lo and _enterable(node, step):
+                    walk(path, depth + 1)
+                if hop < hi:
+                    extend(hop + 1)
                 path.pop()
+
+        extend(1)
 
     start = by_id.get(query["start"])
     if start is not None and start.get("status") == "active":
         walk([query["start"]], 0)
-    paths.sort()
-    return {"answer": sorted({p[-1] for p in paths}), "paths": paths}
+    ordered = sorted(list(p) for p in paths)
+    return {"answer": sorted({p[-1] for p in ordered}), "paths": ordered}
 
 
 def load_public(files: dict[str, str]) -> tuple[list[dict], list[dict], dict]:
@@ -132,6 +179,11 @@ def load_public(files: dict[str, str]) -> tuple[list[dict], list[dict], dict]:
     require("query.json", query, "start", str)
     for i, step in enumerate(require("query.json", query, "steps", list)):
         require("query.json", step, "rel", str, f"steps[{i}].")
+        if "hops" in step:
+            span = step["hops"]
+            if not (isinstance(span, list) and len(span) == 2 and all(isinstance(v, int) for v in span)
+                    and 1 <= span[0] <= span[1] <= 4):
+                raise bad("query.json", f"steps[{i}].hops", "must be [min, max] with 1 <= min <= max <= 4")
         for j, flt in enumerate(step.get("where", [])):
             where = f"steps[{i}].where[{j}]."
             require("query.json", flt, "prop", str, where)
@@ -152,8 +204,11 @@ def solve(files: dict[str, str]) -> dict[str, Any]:
 def render_query(query: dict) -> str:
     lines = [f"START AT {query['start']}"]
     for i, step in enumerate(query["steps"], 1):
-        cond = " AND ".join(f"{f['prop']} {f['op']} {json.dumps(f['value'])}" for f in step.get("where", []))
-        lines.append(f"STEP {i}: FOLLOW {step['rel']}" + (f" WHERE {cond}" if cond else ""))
+        cond = " AND ".join(("NOT " if f.get("not") else "") + f"{f['prop']} {f['op']} {json.dumps(f['value'])}"
+                            for f in step.get("where", []))
+        lo, hi = hops(step)
+        times = f" {lo}..{hi} TIMES" if (lo, hi) != (1, 1) else ""
+        lines.append(f"STEP {i}: FOLLOW {step['rel']}{times}" + (f" WHERE {cond}" if cond else ""))
     lines.append("RETURN answer set and every complete path")
     return "\n".join(lines) + "\n"
 
@@ -176,9 +231,100 @@ def _filter_for(node: dict, rng: random.Random) -> dict:
     return {"prop": prop, "op": "=", "value": value}
 
 
+@dataclass(frozen=True)
+class LargeKnobs:
+    nodes: int
+    chain: int
+    max_hops: int
+    negated: int
+    noise_edges: int
+    revokes: int
+    traps: int
+    data_turns: int
+
+
+LARGE = {5: LargeKnobs(240, 3, 2, 1, 1500, 3, 8, 5), 6: LargeKnobs(700, 4, 3, 2, 5000, 6, 16, 6)}
+MAX_PATHS = 80
+
+
+def _negated_for(node: dict, rng: random.Random) -> dict:
+    """A negated filter the node passes: NOT (prop = a value it does not have)."""
+    if rng.random() < 0.5:
+        other = [r for r in REGIONS if r != node["props"]["region"]]
+        return {"prop": "region", "op": "=", "value": rng.choice(other), "not": True}
+    return {"prop": "tier", "op": ">", "value": node["props"]["tier"], "not": True}
+
+
+def _generate_large(seed: int, difficulty: int, split: str) -> Episode:
+    k = LARGE[difficulty]
+    for attempt in range(40):
+        rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}:{attempt}")
+        ids = [f"N{n:04d}" for n in rng.sample(range(1000, 10000), k.nodes)]
+        nodes = [{"id": i, "kind": rng.choice(KINDS), "status": "active",
+                  "props": {"region": rng.choice(REGIONS), "tier": rng.randint(1, 5), "clearance": rng.randint(0, 4)}}
+                 for i in ids]
+        by_id = {n["id"]: n for n in nodes}
+        rels = [rng.choice(RELATIONS) for _ in range(k.chain)]
+        spans = [rng.randint(1, k.max_hops) for _ in range(k.chain)]
+        planted = rng.sample(ids, sum(spans) + 1)
+        ends, steps, adds = [], [], []
+        at = 0
+        for i in range(k.chain):
+            seg = planted[at:at + spans[i] + 1]
+            adds += [(a, rels[i], b) for a, b in zip(seg, seg[1:])]
+            at += spans[i]
+            ends.append(planted[at])
+            lo = 1 if rng.random() < 0.6 else min(spans[i], 2)
+            steps.append({"rel": rels[i], "hops": [lo, max(spans[i], lo, min(k.max_hops, spans[i] + 1))], "where": []})
+        for i in rng.sample(range(k.chain), min(k.chain, 2)):
+            steps[i]["where"] = [_filter_for(by_id[ends[i]], rng)]
+        for i in rng.sample(range(k.chain), k.negated):
+            steps[i]["where"].append(_negated_for(by_id[ends[i]], rng))
+        # lookalike branches that would complete a path; the stream revokes some of them later
+        revoke: list[tuple[str, str, str]] = []
+        for i in range(k.chain):
+            for _ in range(2):
+                twin = rng.choice(ids)
+                if twin in planted:
+                    continue
+                by_id[twin]["props"] = dict(by_id[ends[i]]["props"])
+                edge = (planted[sum(spans[:i + 1]) - 1], rels[i], twin)
+                adds.append(edge)
+                if len(revoke) < k.revokes:
+                    revoke.append(edge)
+        for _ in range(k.noise_edges):
+            adds.append((rng.choice(ids), rng.choice(RELATIONS), rng.choice(ids)))
+        adds = [e for e in dict.fromkeys(adds) if e[0] != e[2]]
+        outsiders = [i for i in ids if i not in planted]
+        for i in rng.sample(outsiders, k.traps):
+            by_id[i]["status"] = rng.choice(["inactive", "revoked"])
+        rng.shuffle(adds)
+        stream = [{"src": a, "rel": r, "dst": b} for a, r, b in adds]
+        for edge in revoke:  # a revocation arrives after its edge
+            first = next(n for n, e in enumerate(stream) if (e["src"], e["rel"], e["dst"]) == edge)
+            stream.insert(rng.randint(first + 1, len(stream)), {"src": edge[0], "rel": edge[1], "dst": edge[2],
+                                                                "revoked": True})
+        if difficulty >= 6:  # a planted edge revoked, then added again later: it counts
+            edge = adds.index(next(e for e in adds if e[:2] == (planted[0], rels[0])))
+            item = stream.index(next(e for e in stream if (e["src"], e["rel"], e["dst"]) == adds[edge]))
+            stream.insert(item + 1, {**stream[item], "revoked": True})
+            stream.append(dict(stream[item]))
+        query = {"start": planted[0], "steps": steps}
+        files = {"rules.txt": RULES, "nodes.json": dump_json(nodes), "edges.json": _edges_json(stream),
+                 "query.json": dump_json(query), "query.txt": render_query(query)}
+        expected = solve(files)
+        if 1 <= len(expected["paths"]) <= MAX_PATHS:
+            break
+    episode_id = f"{SHORT}-s{seed}-d{difficulty}"
+    return Episode(manifest=build_manifest(episode_id, split, seed, difficulty, len(stream), k.data_turns),
+                   public_files=files, private={"expected": expected})
+
+
 def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
+    if difficulty in LARGE:
+        return _generate_large(seed, difficulty, split)
     if difficulty not in KNOBS:
-        raise ValueError(f"matrix difficulty must be one of {sorted(KNOBS)}")
+        raise ValueError(f"matrix difficulty must be one of {sorted(KNOBS) + sorted(LARGE)}")
     k = KNOBS[difficulty]
     rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}")
     ids = [f"N{n:02d}" for n in rng.sample(range(10, 100), k.nodes)]
@@ -269,8 +415,23 @@ def _shape_problems(artifact: Any) -> list[str]:
     return []
 
 
-def _path_problem(path: list[str], by_id: dict, edges: set, query: dict) -> str | None:
+def _path_problem(path: list[str], by_id: dict, edges: set, query: dict, valid: set) -> str | None:
     steps = query["steps"]
+    if any(hops(st) != (1, 1) for st in steps):  # variable hops: a path is valid when some split of it is
+        if tuple(path) in valid:
+            return None
+        if not path or path[0] != query["start"]:
+            return f"does not start at {query['start']}"
+        if len(set(path)) != len(path):
+            return "visits a node twice"
+        rels = {st["rel"] for st in steps}
+        for a, b in zip(path, path[1:]):
+            if not any((a, r, b) in edges for r in rels):
+                return f"no edge {a} -> {b} with a step's relation in the final graph (revoked edges are gone)"
+        for n in path[1:]:
+            if (by_id.get(n) or {}).get("status") != "active":
+                return f"enters {n}, which is not active"
+        return "no split of this path into the query's steps satisfies their hops and filters"
     if len(path) != len(steps) + 1:
         return f"has {len(path)} nodes, a complete path has {len(steps) + 1}"
     if path[0] != query["start"]:
@@ -294,13 +455,14 @@ def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> lis
                       f"malformed artifact: {shape[0]}", "incomplete_final_artifact")]
     nodes, edge_list, query = load_public(files)
     by_id = {n["id"]: n for n in nodes}
-    edges = {(e["src"], e["rel"], e["dst"]) for e in edge_list}
+    edges = final_edges(edge_list)
     expected = private["expected"]
     exp_answer, got_answer = set(expected["answer"]), set(artifact["answer"])
     exp_paths = {tuple(p) for p in expected["paths"]}
     got_paths = [tuple(p) for p in artifact["paths"]]
     missing, extra = sorted(exp_answer - got_answer), sorted(got_answer - exp_answer)
-    broken = [f"{' > '.join(p)}: {why}" for p in got_paths if (why := _path_problem(list(p), by_id, edges, query))]
+    broken = [f"{' > '.join(p)}: {why}" for p in got_paths
+              if (why := _path_problem(list(p), by_id, edges, query, exp_paths))]
     dupes = sorted({" > ".join(p) for p in got_paths if got_paths.count(p) > 1})
     absent = sorted(" > ".join(p) for p in exp_paths - set(got_paths))
     ends = {p[-1] for p in got_paths if p}

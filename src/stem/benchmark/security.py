@@ -14,14 +14,14 @@ from typing import Any
 
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
-from stem.benchmark.security_targets import FAMILIES, PROTECTED, run_target
+from stem.benchmark.security_targets import FAMILIES, PROTECTED, TWO_STAGE, run_target
 from stem.benchmark.verdict import Check, check
 from stem.errors import StemError
 
 DOMAIN = "security_sandbox"
 SHORT = "security"
 ALIASES = ("sec",)
-DIFFICULTIES = (1, 2, 3, 4)
+DIFFICULTIES = (1, 2, 3, 4, 5, 6)
 ARTIFACT_KEYS = ["vector", "observed"]
 PROBE_LIMIT_PER_TURN = 4
 TRANSCRIPT_FILES = ("target.py",)  # repair prompts show it in full: it decides every episode
@@ -40,7 +40,9 @@ Probing
 - Only candidates already delivered may be probed; at most {PROBE_LIMIT_PER_TURN} per turn. Some
   episodes also cap the total number of probes (the probe budget); later candidates may arrive
   after a careless organ has spent it, so read the target's source and probe only candidates
-  that can reach the protected branch.
+  that can reach the protected branch. On the hardest levels the budget may be a single probe
+  and targets decode the request in two stages (e.g. escapes, then percent-decoding, with a
+  filter after each): work out from the source which candidate passes every stage, then probe it.
 - Probes requested on the final turn are not served.
 
 Where each value arrives (observation["delta"])
@@ -72,7 +74,11 @@ KNOBS = {
     2: Knobs(tuple(FAMILIES), 5, None, 2),
     3: Knobs(tuple(FAMILIES), 8, 5, 3),
     4: Knobs(tuple(FAMILIES), 10, 4, 3),
+    # two decoding stages, budgets far below the candidate count: the organ must read the source
+    5: Knobs(tuple(TWO_STAGE), 12, 1, 4),
+    6: Knobs(tuple(TWO_STAGE) + ("encoding_tricks", "signature_role"), 14, 0, 4),
 }
+ALL_FAMILIES = {**FAMILIES, **TWO_STAGE}
 
 
 def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
@@ -81,7 +87,7 @@ def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
     k = KNOBS[difficulty]
     rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}")
     family = rng.choice(k.families)
-    source, winner, pool = FAMILIES[family](rng)
+    source, winner, pool = ALL_FAMILIES[family](rng)
     if run_target(source, winner) != PROTECTED:
         raise AssertionError(f"{family}: winner does not reach the protected branch")
     decoys = sorted({d for d in pool if d != winner and run_target(source, d) != PROTECTED})

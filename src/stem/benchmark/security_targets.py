@@ -230,6 +230,91 @@ def target(request):
     return src, winner, decoys
 
 
+PERCENT_DECODER = '''HEX = "0123456789abcdefABCDEF"
+
+
+def _percent(text):
+    out = []
+    i = 0
+    while i < len(text):
+        if text[i] == "%" and i + 2 < len(text) and text[i + 1] in HEX and text[i + 2] in HEX:
+            out.append(chr(int(text[i + 1:i + 3], 16)))
+            i += 3
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+'''
+
+
+def percent_then_fold(rng: random.Random) -> tuple[str, str, list[str]]:
+    """Two stages: percent-decoding, then case folding; a filter after each stage."""
+    word = rng.choice(["admin", "shutdown", "export", "unlock", "wipe"])
+    pos = rng.randrange(len(word))
+    upper = word[:pos] + f"%{ord(word[pos].upper()):02X}" + word[pos + 1:]
+    src = PERCENT_DECODER + f'''
+
+def target(request):
+    if "{word}" in request.lower():
+        return "denied: command is filtered"
+    stage1 = _percent(request)
+    if "{word}" in stage1:
+        return "denied: decoded command is filtered"
+    command = stage1.strip().lower()
+    if command == "{word}":
+        return "{PROTECTED}"
+    return "ok: ran " + command
+'''
+    lower = word[:pos] + f"%{ord(word[pos]):02x}" + word[pos + 1:]
+    decoys = [word, word.upper(), lower, word[:pos] + word[pos].upper() + word[pos + 1:],
+              word[:pos] + f"%25{ord(word[pos].upper()):02X}" + word[pos + 1:], upper + "%00", upper + "x",
+              word[:pos] + f"%{ord(word[pos].upper()):02X}"[:-1] + word[pos + 1:], "%" + upper,
+              word[:pos] + "%" + word[pos:], upper.replace("%", "%%"), upper[::-1], word + "%0",
+              word[:pos] + f"&#{ord(word[pos].upper())};" + word[pos + 1:]]
+    return src, upper, decoys
+
+
+def hex_then_percent(rng: random.Random) -> tuple[str, str, list[str]]:
+    """Two stages: \\xNN escapes, then percent-decoding; raw percent signs are refused."""
+    word = rng.choice(["admin", "shutdown", "export", "unlock", "wipe"])
+    pos = rng.randrange(len(word))
+    src = PERCENT_DECODER + f'''
+
+def _unescape(text):
+    out = []
+    i = 0
+    while i < len(text):
+        if text[i:i + 2] == "\\\\x" and i + 3 < len(text) and text[i + 2] in HEX and text[i + 3] in HEX:
+            out.append(chr(int(text[i + 2:i + 4], 16)))
+            i += 4
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def target(request):
+    if "%" in request or "{word}" in request.lower():
+        return "denied: raw request is filtered"
+    stage1 = _unescape(request)
+    if "{word}" in stage1.lower():
+        return "denied: unescaped command is filtered"
+    command = _percent(stage1)
+    if command == "{word}":
+        return "{PROTECTED}"
+    return "ok: ran " + command
+'''
+    code = ord(word[pos])
+    winner = word[:pos] + f"\\x25{code:02x}" + word[pos + 1:]
+    decoys = [word, word[:pos] + f"%{code:02x}" + word[pos + 1:], word[:pos] + f"\\x{code:02x}" + word[pos + 1:],
+              word[:pos] + f"\\x2525{code:02x}" + word[pos + 1:], word[:pos] + f"\\x25{code:02x}"[:-1] + word[pos + 1:],
+              word[:pos] + f"\\\\x25{code:02x}" + word[pos + 1:], word[:pos] + f"\\x25{ord(word[pos].upper()):02x}" + word[pos + 1:],
+              word[:pos] + f"\\x{0x25:02x}{code:02x}" + word[pos + 1:] + " ", winner.upper(), winner + "%",
+              word[:pos] + f"x25{code:02x}" + word[pos + 1:], word.upper(), word[:pos] + f"\\u0025{code:02x}" + word[pos + 1:],
+              word[:pos] + f"\\x25\\x{code:02x}" + word[pos + 1:]]
+    return src, winner, decoys
+
+
 FAMILIES: dict[str, Family] = {
     "path_normalisation": path_normalisation,
     "packet_parsing": packet_parsing,
@@ -237,3 +322,4 @@ FAMILIES: dict[str, Family] = {
     "case_folding": case_folding,
     "encoding_tricks": encoding_tricks,
 }
+TWO_STAGE: dict[str, Family] = {"percent_then_fold": percent_then_fold, "hex_then_percent": hex_then_percent}

@@ -19,10 +19,21 @@ def draw_test_seeds(settings: Settings, count: int) -> list[int]:
     return [floor + secrets.randbelow(2**31) for _ in range(count)]
 
 
+def levels_for(settings: Settings, domain: str | None) -> list[int]:
+    """The configured levels this domain offers; all its own levels when it offers none of them
+    (a user's domain with levels 1-3 under a config that trains on 3-6 uses level 3)."""
+    wanted = settings.benchmark.difficulties
+    if domain is None:
+        return wanted
+    offered = list(domains.get(domain).levels)
+    return [lv for lv in wanted if lv in offered] or offered
+
+
 def split_specs(settings: Settings, split: str, count: int | None = None,
-                seed: int | None = None) -> list[tuple[int, int]]:
-    """(seed, difficulty) pairs for a split; difficulty cycles through the configured levels."""
-    levels = settings.benchmark.difficulties
+                seed: int | None = None, domain: str | None = None) -> list[tuple[int, int]]:
+    """(seed, difficulty) pairs for a split; difficulty cycles through the configured levels that
+    `domain` offers."""
+    levels = levels_for(settings, domain)
     if split == "test":
         n = count or settings.benchmark.splits.test.count
         seeds = list(range(seed, seed + n)) if seed is not None else draw_test_seeds(settings, n)
@@ -35,9 +46,15 @@ def split_specs(settings: Settings, split: str, count: int | None = None,
     return [(s, levels[i % len(levels)]) for i, s in enumerate(seeds)]
 
 
+def for_domain(settings: Settings, specs: list[tuple[int, int]], domain: str) -> list[tuple[int, int]]:
+    """The same seeds, with levels cycling through those `domain` offers (see levels_for)."""
+    levels = levels_for(settings, domain)
+    return [(s, levels[i % len(levels)]) for i, (s, _) in enumerate(specs)]
+
+
 def split_episodes(settings: Settings, domain: str, split: str, count: int | None = None,
                    seed: int | None = None) -> list[Episode]:
-    return [domains.generate(domain, s, d, split) for s, d in split_specs(settings, split, count, seed)]
+    return [domains.generate(domain, s, d, split) for s, d in split_specs(settings, split, count, seed, domain)]
 
 
 def classic_episodes(settings: Settings, domain: str | None = None) -> list[Episode]:

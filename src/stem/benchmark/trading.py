@@ -23,7 +23,7 @@ from stem.errors import StemError
 DOMAIN = "trading_floor"
 SHORT = "trading"
 ALIASES = ("trade",)
-DIFFICULTIES = (1, 2, 3, 4)
+DIFFICULTIES = (1, 2, 3, 4, 5, 6)
 SYMBOLS = ["ALP", "BRV", "CXN", "DLT", "EKO", "FRM", "GLD", "HVN", "IRS", "JTK", "KLM", "LUX", "MOR", "NYX"]
 ARTIFACT_KEYS = ["ledger", "final_positions", "final_cash", "impossible", "unmet_targets"]
 
@@ -55,6 +55,17 @@ Orders
    distractors included) are not traded. Assets absent from the contract are not traded.
 6. After the last order the cash must be at least the closing cash floor.
 
+Harder markets (levels 5-6)
+7. market.csv has a venue column: several venues may quote the same (tick, asset), each with
+   its own bid, ask and max_qty. An order names its venue ("venue" in the ledger row) and fills
+   at that venue's price within its max_qty. An asset still trades at most once per tick (at one
+   venue) and never on ticks t and t+1.
+8. The feed is dirty: a row may appear more than once (identical rows are one quote), rows
+   arrive in any tick order across windows, and some tick numbers have no rows at all
+   (consecutive means tick numbers t and t+1, so ticks 3 and 5 are not consecutive).
+9. Markets are larger (up to 40 ticks, 3 venues, 7 assets to move, 45 units per asset): search
+   per asset with dynamic programming; enumerating combinations of rows does not finish in time.
+
 Goal and what "best" means
 - If every target can be reached with closing cash >= floor, reach every target and end with
   the maximum possible cash. Any ledger that does so is correct; ties need no breaking.
@@ -65,7 +76,8 @@ Goal and what "best" means
 
 Answer (final turn)
 {"ledger": [{"tick": int, "asset": str, "side": "BUY"|"SELL", "qty": int,
-             "price": "12.34", "fee": "1.00", "cash_after": "987.65"}, ...],
+             "price": "12.34", "fee": "1.00", "cash_after": "987.65",
+             "venue": str (levels 5-6 only)}, ...],
  "final_positions": {asset: qty for every contract asset}, "final_cash": "...",
  "impossible": bool, "unmet_targets": [asset, ...]}
 Ledger rows are in chronological order (ticks never decrease); cash_after is the cash right
@@ -83,6 +95,11 @@ class Knobs:
     missing_rows: int
     data_turns: int
     impossible_chance: float
+    venues: int = 0  # levels 5-6: venues quoting each (tick, asset)
+    missing_ticks: int = 0  # tick numbers absent from the whole market
+    duplicates: int = 0  # rows repeated verbatim
+    shuffled: bool = False  # rows (and so windows) out of tick order
+    want: tuple[int, int] = (6, 16)  # units a buyer needs (tight markets)
 
 
 KNOBS = {
@@ -90,7 +107,10 @@ KNOBS = {
     2: Knobs(2, 8, 1, 1, True, 1, 3, 0.0),
     3: Knobs(3, 10, 1, 1, True, 3, 3, 0.35),
     4: Knobs(3, 12, 2, 2, True, 4, 4, 1.0),
+    5: Knobs(4, 20, 2, 2, True, 6, 5, 0.3, venues=2, missing_ticks=2, duplicates=6, shuffled=True, want=(10, 24)),
+    6: Knobs(5, 40, 2, 2, True, 12, 6, 0.4, venues=3, missing_ticks=4, duplicates=12, shuffled=True, want=(20, 45)),
 }
+VENUES = ["north", "south", "dark"]
 
 
 @dataclass(frozen=True)
@@ -100,23 +120,36 @@ class Quote:
     bid: int
     ask: int
     max_qty: int
+    venue: str = ""  # levels 5-6: several venues quote the same (tick, asset)
 
 
 # ---------------------------------------------------------------- parsing public files
 
-def parse_market(text: str) -> dict[tuple[int, str], Quote]:
-    market: dict[tuple[int, str], Quote] = {}
+def parse_market(text: str) -> dict[tuple[int, str, str], Quote]:
+    """Quotes keyed by (tick, asset, venue); venue is "" when the file has no venue column. Identical
+    repeated rows are one quote."""
+    market: dict[tuple[int, str, str], Quote] = {}
     reader = csv.DictReader(io.StringIO(text))
     missing = {"tick", "asset", "bid", "ask", "max_qty"} - set(reader.fieldnames or [])
     if missing:
         raise bad("market.csv", sorted(missing)[0], "column missing from the header")
     for n, row in enumerate(reader, 2):
         try:
-            q = Quote(int(row["tick"]), row["asset"], to_cents(row["bid"]), to_cents(row["ask"]), int(row["max_qty"]))
+            q = Quote(int(row["tick"]), row["asset"], to_cents(row["bid"]), to_cents(row["ask"]), int(row["max_qty"]),
+                      row.get("venue") or "")
         except (TypeError, ValueError) as exc:
             raise bad("market.csv", f"line {n}", str(exc)) from None
-        market[(q.tick, q.asset)] = q
+        market[(q.tick, q.asset, q.venue)] = q
     return market
+
+
+def venue_csv(rows: list[Quote]) -> str:
+    """Levels 5-6: rows as given (any order, repeats kept), with the venue column."""
+    out = io.StringIO()
+    out.write("tick,asset,venue,bid,ask,max_qty\n")
+    for q in rows:
+        out.write(f"{q.tick},{q.asset},{q.venue},{fmt(q.bid)},{fmt(q.ask)},{q.max_qty}\n")
+    return out.getvalue()
 
 
 def market_csv(quotes: list[Quote]) -> str:
@@ -129,7 +162,7 @@ def market_csv(quotes: list[Quote]) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    market: dict[tuple[int, str], Quote]
+    market: dict[tuple[int, str, str], Quote]
     targets: dict[str, int]
     positions: dict[str, int]
     cash: int
@@ -202,6 +235,43 @@ def _asset_plan(quotes: list[Quote], need: int, side: str, fee: int) -> tuple[in
     return found[0], [(quotes[i], qty) for i, qty in found[1]]
 
 
+def _venue_plan(quotes: list[Quote], need: int, side: str, fee: int) -> tuple[int, list[tuple[Quote, int]]] | None:
+    """Levels 5-6: the best way to trade `need` units when several venues quote a tick. An asset trades
+    at most once per tick (at one venue) and never on consecutive ticks. DP over quotes in (tick,
+    venue) order with state (index, remaining); taking quote i jumps to the first quote two ticks on."""
+    quotes = sorted(quotes, key=lambda q: (q.tick, q.venue))
+    ticks = [q.tick for q in quotes]
+    after = [next((j for j in range(i, len(quotes)) if ticks[j] > ticks[i] + 1), len(quotes))
+             for i in range(len(quotes))]
+    memo: dict[tuple[int, int], tuple[int, tuple] | None] = {}
+
+    def best(i: int, remaining: int) -> tuple[int, tuple] | None:
+        if remaining == 0:
+            return (0, ())
+        if i == len(quotes):
+            return None
+        key = (i, remaining)
+        if key in memo:
+            return memo[key]
+        q = quotes[i]
+        result = best(i + 1, remaining)
+        for qty in range(1, min(remaining, q.max_qty) + 1):
+            rest = best(after[i], remaining - qty)
+            if rest is None:
+                continue
+            delta = (qty * q.bid - fee) if side == "SELL" else -(qty * q.ask + fee)
+            cand = (delta + rest[0], ((i, qty),) + rest[1])
+            if result is None or cand[0] > result[0]:
+                result = cand
+        memo[key] = result
+        return result
+
+    found = best(0, need)
+    if found is None:
+        return None
+    return found[0], [(quotes[i], qty) for i, qty in found[1]]
+
+
 def _gap(problem: Problem, asset: str) -> tuple[str, int]:
     diff = problem.targets[asset] - problem.positions[asset]
     return ("BUY", diff) if diff > 0 else ("SELL", -diff)
@@ -210,12 +280,14 @@ def _gap(problem: Problem, asset: str) -> tuple[str, int]:
 def solve(problem: Problem) -> dict[str, Any]:
     """Reference solution: the best legal ledger under the rules' definition of best."""
     plans: dict[str, tuple[int, list[tuple[Quote, int]]] | None] = {}
+    venues = any(q.venue for q in problem.market.values())
+    planner = _venue_plan if venues else _asset_plan
     for asset in sorted(problem.targets):
         side, need = _gap(problem, asset)
         if need == 0:
             continue
-        quotes = [q for (t, a), q in problem.market.items() if a == asset]
-        plans[asset] = _asset_plan(quotes, need, side, problem.fee)
+        quotes = [q for q in problem.market.values() if q.asset == asset]
+        plans[asset] = planner(quotes, need, side, problem.fee)
     movable = [a for a, p in plans.items() if p is not None]
     best: tuple[int, int, tuple[str, ...]] | None = None
     for size in range(len(movable), -1, -1):
@@ -235,12 +307,12 @@ def solve(problem: Problem) -> dict[str, Any]:
     for asset in chosen:
         side, _ = _gap(problem, asset)
         for quote, qty in plans[asset][1]:
-            orders.append((quote.tick, asset, side, qty, quote.ask if side == "BUY" else quote.bid))
+            orders.append((quote.tick, asset, side, qty, quote.ask if side == "BUY" else quote.bid, quote.venue))
     orders.sort(key=lambda o: (o[0], 0 if o[2] == "SELL" else 1, o[1]))
     cash = problem.cash
     positions = dict(problem.positions)
     ledger = []
-    for tick, asset, side, qty, price in orders:
+    for tick, asset, side, qty, price, venue in orders:
         if side == "BUY":
             cash -= qty * price + problem.fee
             positions[asset] += qty
@@ -248,7 +320,7 @@ def solve(problem: Problem) -> dict[str, Any]:
             cash += qty * price - problem.fee
             positions[asset] -= qty
         ledger.append({"tick": tick, "asset": asset, "side": side, "qty": qty, "price": fmt(price),
-                       "fee": fmt(problem.fee), "cash_after": fmt(cash)})
+                       "fee": fmt(problem.fee), "cash_after": fmt(cash)} | ({"venue": venue} if venue else {}))
     met = sum(1 for a in problem.targets if positions[a] == problem.targets[a])
     return {
         "ledger": ledger,
@@ -264,7 +336,9 @@ def solve(problem: Problem) -> dict[str, Any]:
 
 def _max_capacity(quotes: list[Quote]) -> int:
     """Most units tradable in one asset without two consecutive ticks (path independent set)."""
-    by_tick = {q.tick: q.max_qty for q in quotes}
+    by_tick: dict[int, int] = {}
+    for q in quotes:  # with several venues, the largest quote of a tick
+        by_tick[q.tick] = max(by_tick.get(q.tick, 0), q.max_qty)
     take, skip, prev = 0, 0, None
     for t in sorted(by_tick):
         if prev is not None and t != prev + 1:
@@ -287,13 +361,20 @@ def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
     fee = rng.choice([50, 75, 100, 125, 150, 200])
 
     quotes: list[Quote] = []
+    gone = set(rng.sample(range(2, k.ticks), k.missing_ticks)) if k.missing_ticks else set()
     for sym in symbols:
         price = rng.randint(800, 6000)
         for tick in range(1, k.ticks + 1):
             price = max(200, price + rng.randint(-price // 12, price // 12))
-            spread = max(2, price * rng.randint(5, 25) // 1000)
-            max_qty = rng.randint(2, 7) if k.tight_qty else rng.randint(40, 90)
-            quotes.append(Quote(tick, sym, price - spread // 2, price + spread - spread // 2, max_qty))
+            if tick in gone:
+                continue
+            for venue in (VENUES[:k.venues] if k.venues else [""]):
+                if venue and venue != VENUES[0] and rng.random() < 0.25:
+                    continue  # not every venue quotes every (tick, asset)
+                mid = price + (rng.randint(-price // 40, price // 40) if venue else 0)
+                spread = max(2, mid * rng.randint(5, 25) // 1000)
+                max_qty = rng.randint(2, 7) if k.tight_qty else rng.randint(40, 90)
+                quotes.append(Quote(tick, sym, mid - spread // 2, mid + spread - spread // 2, max_qty, venue))
     for _ in range(k.missing_rows):
         quotes.pop(rng.randrange(len(quotes)))
 
@@ -303,7 +384,7 @@ def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
         cap = _max_capacity([q for q in quotes if q.asset == sym])
         if sym in buyers:
             positions[sym] = rng.randint(0, 8)
-            want = rng.randint(6, 16) if k.tight_qty else rng.randint(5, 30)
+            want = rng.randint(*k.want) if k.tight_qty else rng.randint(5, 30)
             targets[sym] = positions[sym] + max(1, min(want, cap))
         elif sym in sellers:
             positions[sym] = rng.randint(8, 25)
@@ -313,14 +394,15 @@ def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
             positions[sym] = rng.choice([0, 0, rng.randint(1, 9)])
             targets[sym] = 0 if positions[sym] == 0 else positions[sym]
 
-    probe = Problem({(q.tick, q.asset): q for q in quotes}, targets, positions, 0, fee, -10**12)
+    probe = Problem({(q.tick, q.asset, q.venue): q for q in quotes}, targets, positions, 0, fee, -10**12)
     full = solve(probe)
     spend = -full["objective"]["final_cash_cents"]  # net cash needed for the full plan
     cash = max(spend, 0) + rng.randint(500_00, 3000_00)
     final_all = cash - spend
     buy_costs = []
     for sym in buyers:
-        plan = _asset_plan([q for q in quotes if q.asset == sym], targets[sym] - positions[sym], "BUY", fee)
+        plan = (_venue_plan if k.venues else _asset_plan)([q for q in quotes if q.asset == sym],
+                                                           targets[sym] - positions[sym], "BUY", fee)
         buy_costs.append(-plan[0])
     impossible = rng.random() < k.impossible_chance and buy_costs
     if impossible:
@@ -332,21 +414,32 @@ def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
     contract = {"targets": targets, "fee": fmt(fee), "cash_floor": fmt(floor),
                 "objective": "reach targets with maximal closing cash; see rules.txt"}
     portfolio = {"cash": fmt(cash), "positions": positions}
+    if k.venues:  # dirty feed: repeated rows, any order
+        rows = quotes + rng.sample(quotes, k.duplicates)
+        if k.shuffled:
+            rng.shuffle(rows)
+        market = venue_csv(rows)
+    else:
+        market = market_csv(quotes)
     files = {"rules.txt": RULES, "contract.json": dump_json(contract), "portfolio.json": dump_json(portfolio),
-             "market.csv": market_csv(quotes)}
+             "market.csv": market}
     problem = problem_from_files(files)
-    return Episode(manifest=build_manifest(episode_id, split, seed, difficulty, files["market.csv"], k.data_turns),
+    return Episode(manifest=build_manifest(episode_id, split, seed, difficulty, files["market.csv"], k.data_turns,
+                                           by_rows=k.shuffled),
                    public_files=files, private={"expected": solve(problem)})
 
 
 def build_manifest(episode_id: str, split: str, seed: int | None, difficulty: int | None,
-                   market_text: str, data_turns: int) -> TaskManifest:
+                   market_text: str, data_turns: int, by_rows: bool = False) -> TaskManifest:
+    """Windows of whole ticks in file order; `by_rows` (a shuffled feed): windows of rows as they come."""
     rows = list(csv.DictReader(io.StringIO(market_text)))
     ticks = sorted({int(r["tick"]) for r in rows})
     spans = []
-    for lo, hi in windows(len(ticks), data_turns):
+    for lo, hi in ([] if by_rows else windows(len(ticks), data_turns)):
         idx = [i for i, r in enumerate(rows) if int(r["tick"]) in set(ticks[lo:hi])]
         spans.append((idx[0], idx[-1] + 1))
+    if by_rows:
+        spans = windows(len(rows), data_turns)
     turns = schedule("Read the rules, contract and portfolio. Market rows follow.",
                      [Loader(kind="text", key="rules", file="rules.txt"),
                       Loader(kind="structured_contract", key="contract", file="contract.json"),
@@ -381,6 +474,8 @@ def _shape_problems(artifact: Any) -> list[str]:
                 return [f"ledger row {n} is missing '{key}'"]
             if isinstance(row[key], bool) or not isinstance(row[key], typ):
                 return [f"ledger row {n} field '{key}' has type {type(row[key]).__name__}"]
+        if "venue" in row and not isinstance(row["venue"], str):
+            return [f"ledger row {n} field 'venue' has type {type(row['venue']).__name__}"]
         for key in ("price", "fee", "cash_after"):
             try:
                 to_cents(row[key])
@@ -411,6 +506,7 @@ def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> lis
         return [check("artifact_shape", False, "artifact with keys " + ", ".join(ARTIFACT_KEYS),
                       _first(shape), f"malformed artifact: {_first(shape)}", "incomplete_final_artifact")]
     problem = problem_from_files(files)
+    venues = any(q.venue for q in problem.market.values())
     expected = private["expected"]
     rows = artifact["ledger"]
     cash = problem.cash
@@ -425,9 +521,9 @@ def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> lis
         if prev_tick is not None and tick < prev_tick:
             issues["order"].append(f"{where} comes after tick {prev_tick}")
         prev_tick = tick
-        quote = problem.market.get((tick, asset))
+        quote = problem.market.get((tick, asset, row.get("venue", "") if venues else ""))
         if quote is None:
-            issues["exist"].append(f"{where}: no such market row")
+            issues["exist"].append(f"{where}: no such market row" + (f" at venue {row.get('venue')!r}" if venues else ""))
             continue
         if asset not in problem.targets:
             issues["direction"].append(f"{where}: asset is not in the contract")
@@ -457,7 +553,7 @@ def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> lis
             issues["cash_after"].append(f"{where}: cash_after {row['cash_after']} but replay gives {fmt(cash)}")
 
     checks = [
-        check("rows_exist", not issues["exist"], "every row names a quoted (tick, asset)",
+        check("rows_exist", not issues["exist"], "every row names a quoted (tick, asset" + (", venue)" if venues else ")"),
               _first(issues["exist"]), _first(issues["exist"]), "unknown_market_row"),
         check("chronological_order", not issues["order"], "ticks never decrease",
               _first(issues["order"]), _first(issues["order"]), "ledger_mismatch"),

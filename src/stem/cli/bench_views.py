@@ -84,13 +84,13 @@ def generate(config: Path | None, domain: str, split: str, count: int | None, se
              difficulty: int | None, out: Path, json_out: bool) -> None:
     settings = load_settings(config)
     specs = splits.split_specs(settings, split, count, seed)
-    if difficulty is not None:
-        specs = [(s, difficulty) for s, _ in specs]
     written = []
     names = domains.domain_names(domain)
     with progress(len(names) * len(specs), "generating") as advance:
         for name in names:
-            for s, d in specs:
+            pairs = [(s, difficulty) for s, _ in specs] if difficulty is not None \
+                else splits.for_domain(settings, specs, name)
+            for s, d in pairs:
                 ep = domains.generate(name, s, d, split)
                 _refuse_clobber(ep, out)
                 store.write_episode(ep, out)

@@ -37,8 +37,8 @@ def stage3(ctx: RunContext, validation: dict[str, list[Episode]]) -> dict:
     ctx.rep.stage(3, "evolved genome on validation and a hidden test split")
     generation = ctx.log.read_run()["progress"]["generation"]
     seeds = test_seeds(ctx)
-    levels = ctx.settings.benchmark.difficulties
-    test = [domainlib.generate(d, s, levels[i % len(levels)], "test") for d in ctx.domains for i, s in enumerate(seeds)]
+    test = [domainlib.generate(d, s, level, "test") for d in ctx.domains
+            for s, level in splits.for_domain(ctx.settings, [(s, 0) for s in seeds], d)]
     genome_path = ctx.log.path / "genome.json"
     val_results = evaluate_genome(ctx, genome_path, [e for d in ctx.domains for e in validation[d]], "stage3_validation")
     test_results = evaluate_genome(ctx, genome_path, test, "stage3_test")
