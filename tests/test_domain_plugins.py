@@ -180,7 +180,7 @@ def test_bad_plugins_get_one_line_and_nothing_else_breaks(bad_project, name, phr
     assert failed and phrase in failed[0]["detail"], failed
     rows = {r["domain"]: r for r in json.loads(stem(bad_project, "domain", "list", "--json").stdout)}
     assert rows["trading_floor"]["ok"] and rows["matrix_database"]["ok"]  # the others still load
-    if not rows.get(name, {"ok": True})["ok"]:
+    if not rows.get(name, {"ok": True})["ok"] or name == "gen_raises":  # fails to load, or at generation
         trained = stem(bad_project, "train", "--domain", name)
         lines = [ln for ln in trained.stderr.splitlines() if ln.strip()]
         assert trained.returncode == 2 and len(lines) == 1 and phrase in lines[0] and "Traceback" not in trained.stderr
