@@ -6,6 +6,8 @@ runtime organ, so its final answer cannot be verified (tag unverifiable_inferenc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from stem.benchmark.episode import EpisodeResult, EpisodeRunner, TurnFailure, TurnFn
@@ -39,3 +41,21 @@ class StemAgent:
         episode_dir = self.sandbox.stage(episode.public_files)
         turn = organ_turn(self.sandbox, source, episode_dir, check=False)
         return EpisodeRunner(episode, trace_dir, self.sandbox.artifacts_dir(episode_dir)).run(turn)
+
+    def run_episodes(self, episodes: list[Episode], trace_dir: Callable[[Episode], Path | None],
+                     workers: int = 1, on_done: Callable[[EpisodeResult], None] = lambda r: None) -> list[EpisodeResult]:
+        """Several episodes at once (`workers` threads, each driving its own sandboxed calls); results
+        come back in the episodes' order, whatever order they finish in."""
+        if workers <= 1 or len(episodes) <= 1:
+            out = []
+            for ep in episodes:
+                out.append(self.run_episode(ep, trace_dir(ep)))
+                on_done(out[-1])
+            return out
+        results: dict[int, EpisodeResult] = {}
+        with ThreadPoolExecutor(max_workers=min(workers, len(episodes)), thread_name_prefix="stem-episode") as pool:
+            futures = {pool.submit(self.run_episode, ep, trace_dir(ep)): i for i, ep in enumerate(episodes)}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                on_done(results[futures[fut]])
+        return [results[i] for i in range(len(episodes))]

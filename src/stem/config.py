@@ -59,6 +59,7 @@ class EvolutionSettings(BaseModel):
     transcript_chars: int = Field(default=12000, ge=500, description="character budget for failing-episode "
                                   "transcripts in one repair prompt")
     transcript_episodes: int = Field(default=3, ge=1, description="failing episodes transcribed per repair prompt")
+    workers: int | None = Field(default=None, ge=1, description="episodes evaluated at once (default: the core count)")
 
 
 class DomainSettings(BaseModel):

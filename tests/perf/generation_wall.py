@@ -20,10 +20,11 @@ def respond(body):
 out.mkdir(parents=True, exist_ok=True)
 with FakeOpenAI(respond) as srv:
     cfg = out / "config.yaml"
+    workers = f", workers: {os.environ['WORKERS']}" if os.environ.get("WORKERS") else ""
     cfg.write_text(f"""
 paths: {{prompts: "{tree}/prompts", benchmarks: "{tree}/benchmarks", logs: "{out}/logs", genomes: "{out}/genomes"}}
 benchmark: {{difficulties: [1, 2, 3, 4], splits: {{train: {{seed_start: 1000, count: 8}}, validation: {{seed_start: 5000, count: 4}}, test: {{seed_floor: 1000000, count: 4}}}}}}
-evolution: {{population: 3, max_epochs: 4}}
+evolution: {{population: 3, max_epochs: 4{workers}}}
 llm:
   profile: fake
   profiles:

@@ -100,10 +100,9 @@ def gate(cand: Candidate, ctx: GenerationContext) -> Candidate:
     return cand
 
 
-def evaluate(cand: Candidate, ctx: GenerationContext, sandbox: Sandbox) -> Candidate:
+def evaluate(cand: Candidate, ctx: GenerationContext, sandbox: Sandbox, workers: int = 1) -> Candidate:
     agent = StemAgent(sandbox, {ctx.domain: cand.plan.source})
-    for ep in ctx.train:
-        cand.results.append(agent.run_episode(ep, ctx.trace_root / f"c{cand.index}" / ep.episode_id))
+    cand.results = agent.run_episodes(ctx.train, lambda ep: ctx.trace_root / f"c{cand.index}" / ep.episode_id, workers)
     cand.status = "evaluated"
     return cand
 

@@ -35,6 +35,7 @@ class TrainOptions:
     replay_from: Path | None = None
     unsafe: bool = False
     resume: Path | None = None
+    workers: int | None = None
 
 
 @dataclass
@@ -48,6 +49,7 @@ class RunContext:
     domains: list[str]
     population: int
     max_epochs: int
+    workers: int = 1  # episodes evaluated at once
 
 
 def run_organ_ref(ref: OrganRef) -> OrganRef:
@@ -90,9 +92,11 @@ def evaluate_genome(ctx: RunContext, genome_path: Path | None, episodes: list[Ep
         genome = load_genome(genome_path)
         organs = {d: organ_source(genome_path, c.organ) for d, c in genome.capabilities.items()}
     agent = StemAgent(ctx.sandbox, organs)
-    results = []
-    for ep in episodes:
-        results.append(agent.run_episode(ep, ctx.log.path / "episodes" / stage / ep.episode_id))
-        ctx.rep.status(stage=stage, episode=ep.episode_id, passed=sum(r.verdict.success for r in results),
-                       done=len(results), total=len(episodes))
-    return results
+    done: list[EpisodeResult] = []
+
+    def report(result: EpisodeResult) -> None:
+        done.append(result)
+        ctx.rep.status(stage=stage, episode=result.episode_id, passed=sum(r.verdict.success for r in done),
+                       done=len(done), total=len(episodes))
+    return agent.run_episodes(episodes, lambda ep: ctx.log.path / "episodes" / stage / ep.episode_id, ctx.workers,
+                              report)

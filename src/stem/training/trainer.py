@@ -4,6 +4,7 @@ crash continues without losing or repeating one."""
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 
@@ -91,8 +92,9 @@ class Trainer:
             log.update_run(isolation=sandbox.report.as_dict(), isolation_layers=sandbox.layers)
             if self.opts.unsafe:
                 self.rep.line("[bold red]WARNING: organs run WITHOUT namespace isolation (--unsafe-no-isolation)[/]")
+            workers = self.opts.workers or self.settings.evolution.workers or os.cpu_count() or 1
             ctx = RunContext(self.settings, self.opts, log, self.rep, sandbox, self.domains, self.population,
-                             self.max_epochs)
+                             self.max_epochs, workers)
             train = {d: splits.split_episodes(self.settings, d, "train") for d in self.domains}
             validation = {d: splits.split_episodes(self.settings, d, "validation") for d in self.domains}
             log.update_run(split_ids={"train": {d: [e.episode_id for e in v] for d, v in train.items()},
