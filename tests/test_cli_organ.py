@@ -91,3 +91,15 @@ def test_perf_sandbox_prints_numbers():
     data = json.loads(result.output)
     assert data["in_process"]["median_ms"] > 0
     assert len(data["sandboxed"]) == 3 and all(r["calls"] == 5 and r["median_ms"] > 0 for r in data["sandboxed"])
+
+
+def test_perf_train_prints_harness_numbers():
+    result = runner.invoke(app, ["perf", "train", "--population", "2", "--episodes", "2", "--generations", "2",
+                                 "--llm-latency-ms", "50", "--json", *CFG])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["generations"] == 2 and len(data["generations_detail"]) == 2
+    for g in data["generations_detail"]:
+        assert g["llm_seconds"] >= 0.05 and g["harness_seconds"] > 0  # two concurrent 50 ms calls per generation
+    assert data["harness_seconds_per_generation"] > 0 and data["sandbox_calls"] > 0
+    assert 0 < data["share_outside_llm"] < 1

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
 
-from stem.cli.base import UnsafeOpt, group
+from stem.cli.base import ConfigOpt, UnsafeOpt, group
 
 perf = group("Benchmarks that print numbers.")
 
@@ -18,3 +21,17 @@ def perf_sandbox(calls: int = typer.Option(60, "--calls", min=5, help="Sandboxed
     """Sandboxed organ calls per second, median and p95 latency, beside in-process calls."""
     from stem.cli import perf_views
     perf_views.perf_sandbox(calls, pool, pause_ms, unsafe, json_out)
+
+
+@perf.command("train")
+def perf_train(population: int = typer.Option(4, "--population", min=1, help="Candidates per generation."),
+               episodes: int = typer.Option(8, "--episodes", min=1, help="Train episodes."),
+               generations: int = typer.Option(3, "--generations", min=1, help="Generations to run."),
+               latency_ms: float = typer.Option(0.0, "--llm-latency-ms", min=0, help="Scripted LLM latency per call."),
+               workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Episodes at once (default: cores)."),
+               unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
+               json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """A scripted training run (in-process LLM, a fixed benchmark organ): harness seconds per generation,
+    sandboxed call latency, and the share of wall time outside the LLM."""
+    from stem.cli import perf_views
+    perf_views.perf_train(config, population, episodes, generations, latency_ms, workers, unsafe, json_out)

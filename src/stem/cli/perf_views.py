@@ -29,3 +29,27 @@ def perf_sandbox(calls: int, pool: int, pause_ms: float, unsafe: bool, json_out:
                       f"{row['ratio_to_in_process']:.0f}x")
     console.print(table)
     console.print(f"goal: median <= {data['goal_median_ms']:g} ms per sandboxed call")
+
+
+def perf_train(config, population: int, episodes: int, generations: int, latency_ms: float, workers: int | None,
+               unsafe: bool, json_out: bool) -> None:
+    from stem.config import load_settings
+    from stem.training import perf
+    settings = load_settings(config)
+    with console.status(f"scripted run: population {population}, {episodes} train episodes, {generations} generations"):
+        data = perf.measure(settings.path("prompts"), population, episodes, generations, latency_ms, workers, unsafe)
+    if json_out:
+        print(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"stem perf train: population {population}, {episodes} train episodes, "
+                        f"workers {workers or 'cores'}, LLM latency {latency_ms:g} ms")
+    for col in ("generation", "wall s", "LLM s", "harness s"):
+        table.add_column(col)
+    for g in data["generations_detail"]:
+        table.add_row(str(g["generation"]), f"{g['wall_seconds']:.2f}", f"{g['llm_seconds']:.2f}",
+                      f"{g['harness_seconds']:.2f}")
+    console.print(table)
+    console.print(f"harness seconds per generation: {data['harness_seconds_per_generation']} "
+                  f"(goal <= {data['goal_harness_seconds_per_generation']}); sandboxed calls {data['sandbox_calls']}, "
+                  f"median {data['sandbox_call_ms_median']} ms, p95 {data['sandbox_call_ms_p95']} ms; "
+                  f"share of wall time outside the LLM {data['share_outside_llm']}")

@@ -36,6 +36,7 @@ class TrainOptions:
     unsafe: bool = False
     resume: Path | None = None
     workers: int | None = None
+    client: Any = None  # an LLMClient built by the caller (stem perf train's scripted one); None: from config
 
 
 @dataclass

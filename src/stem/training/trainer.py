@@ -122,8 +122,12 @@ class Trainer:
 
     def _client(self, log: RunLog) -> LLMClient:
         state = log.read_run()
-        client = build_client(self.settings.llm, self.opts.llm, self.opts.model, self.opts.base_url,
-                              calls_file=log.path / "llm" / "calls.jsonl", replay_from=self.opts.replay_from)
+        if self.opts.client is not None:
+            client = self.opts.client
+            client.calls_file = log.path / "llm" / "calls.jsonl"
+        else:
+            client = build_client(self.settings.llm, self.opts.llm, self.opts.model, self.opts.base_url,
+                                  calls_file=log.path / "llm" / "calls.jsonl", replay_from=self.opts.replay_from)
         usage = state.get("llm_usage")
         if usage:
             client.budget = Budget(self.settings.llm.budget, usage["calls"], usage["prompt_tokens"],
