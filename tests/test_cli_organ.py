@@ -90,7 +90,8 @@ def test_perf_sandbox_prints_numbers():
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["in_process"]["median_ms"] > 0
-    assert len(data["sandboxed"]) == 3 and all(r["calls"] == 5 and r["median_ms"] > 0 for r in data["sandboxed"])
+    assert len(data["sandboxed"]) == 4 and all(r["calls"] == 5 and r["median_ms"] > 0 for r in data["sandboxed"])
+    assert "fork server" in data["sandboxed"][3]["mode"]
 
 
 def test_perf_train_prints_harness_numbers():

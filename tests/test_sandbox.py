@@ -103,3 +103,42 @@ def test_prestarted_workers_outlive_the_thread_that_asked_for_them():
                 assert sb._ready and all(w.proc.poll() is None for w in sb._ready)
             results = [sb.call(src, OBS) for _ in range(4)]
             assert all(r.ok for r in results), [(r.tag, r.message) for r in results]
+
+
+# ---------------------------------------------------------------- the fork server (calls on a staged episode)
+MARK = ("import json\n\ndef run(observation):\n    seen = hasattr(json, 'stem_test_mark')\n"
+        "    json.stem_test_mark = 1\n    return {'memory': {}, 'trace': [str(seen)]}\n")
+
+
+@requires_isolation
+def test_fork_server_gives_every_call_a_fresh_child_of_one_server(sandbox):
+    episode = sandbox.stage({"readme.txt": "fork server test"})
+    first = sandbox.call(MARK, OBS, episode)
+    server = sandbox._zygotes[episode].proc.pid
+    second = sandbox.call(MARK, OBS, episode)
+    assert first.ok and second.ok and first.response["trace"] == second.response["trace"] == ["False"]
+    assert sandbox._zygotes[episode].proc.pid == server  # one server, a clean interpreter per call
+
+
+@requires_isolation
+def test_fork_server_child_cannot_fork_and_a_timeout_spares_the_server(sandbox):
+    episode = sandbox.stage({"readme.txt": "fork server limits"})
+    forked = sandbox.call("import os\n\ndef run(observation):\n    os.fork()\n    return {}\n", OBS, episode)
+    assert not forked.ok and "Operation not permitted" in forked.message
+    server = sandbox._zygotes[episode].proc.pid
+    spin = sandbox.call("def run(observation):\n    while True:\n        pass\n", OBS, episode)
+    assert not spin.ok and spin.tag in ("timeout", "resource_limit")
+    after = sandbox.call(MARK, OBS, episode)
+    assert after.ok and sandbox._zygotes[episode].proc.pid == server
+
+
+@requires_isolation
+def test_a_dead_fork_server_is_replaced(sandbox):
+    episode = sandbox.stage({"readme.txt": "fork server restart"})
+    assert sandbox.call(MARK, OBS, episode).ok
+    old = sandbox._zygotes[episode].proc
+    Sandbox._kill(old)
+    again = sandbox.call(MARK, OBS, episode)
+    assert again.ok and sandbox._zygotes[episode].proc.pid != old.pid
+    sandbox.close_fork_servers()
+    assert not sandbox._zygotes and old.poll() is not None

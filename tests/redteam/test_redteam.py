@@ -96,7 +96,7 @@ def arena(tmp_path_factory):
     listener = Listener()
     sandbox = Sandbox(LIMITS, uid=ARENA_UID)
     data = {
-        "base": base, "sandbox": sandbox, "listener": listener, "sentinel": sentinel,
+        "base": base, "sandbox": sandbox, "episode_dir": sandbox.stage({"readme.txt": "red-team episode"}), "listener": listener, "sentinel": sentinel,
         "secrets": [secret, private_marker, env_marker, "Reference solution: the best legal ledger", "root:x:0:0",
                     "final_cash"],
         "delta": {"secret_path": str(base / "secret.txt"), "write_path": str(drop / "written.txt"),
@@ -163,8 +163,9 @@ def containing_layer(result) -> str:
     return "no effect outside the sandbox"
 
 
+@pytest.mark.parametrize("mode", ["fresh", "fork_server"])
 @pytest.mark.parametrize("path", ATTACKS, ids=[p.stem for p in ATTACKS])
-def test_attack_is_gated_and_contained(path, arena):
+def test_attack_is_gated_and_contained(path, arena, mode):
     info = meta(path)
     source = path.read_text()
     report = validate(source)
@@ -181,7 +182,11 @@ def test_attack_is_gated_and_contained(path, arena):
            "delta": delta, "memory": {}, "artifacts_dir": ""}
     connections_before = arena["listener"].connections
     start = time.monotonic()
-    result = arena["sandbox"].call(source, obs)  # validator switched off: the OS layers alone
+    if mode == "fresh":  # validator switched off: the OS layers alone
+        result = arena["sandbox"].call(source, obs)
+    else:  # the same, as a child of an episode's fork server (which is then shut down)
+        result = arena["sandbox"].call(source, obs, arena["episode_dir"])
+        arena["sandbox"].close_fork_servers()
     elapsed = time.monotonic() - start
 
     assert elapsed < LIMITS.wall_seconds + 3, f"took {elapsed:.1f}s"
@@ -198,7 +203,7 @@ def test_attack_is_gated_and_contained(path, arena):
     assert leaked == [], f"secret leaked: {leaked}"
     assert len(result.stdout) <= LIMITS.log_bytes and len(result.stderr) <= LIMITS.log_bytes
     layer = containing_layer(result)
-    arena["layers"][path.stem] = {"validator": report.rejections[0].rule if report.rejections else "passed",
+    arena["layers"][path.stem + ("" if mode == "fresh" else " (fork server)")] = {"validator": report.rejections[0].rule if report.rejections else "passed",
                                   "os_layer": layer, "tag": result.tag}
     if info["harm"] == "resource":
         assert not result.ok and result.tag in {"timeout", "resource_limit", "runtime_exception"}, (result.tag, result.message)
@@ -230,15 +235,16 @@ OBS = {"domain_id": "legit", "episode_id": "legit", "turn": 2, "final_turn": Tru
                  "prices": ["10.5", "9.75", "11.0", "8.25"], "text": "alpha=1 beta=22 gamma=333 beta=4"}}
 
 
+@pytest.mark.parametrize("mode", ["fresh", "fork_server"])
 @pytest.mark.parametrize("path", LEGIT, ids=[p.stem for p in LEGIT])
-def test_legitimate_organ_passes_and_runs_correctly(path, arena):
+def test_legitimate_organ_passes_and_runs_correctly(path, arena, mode):
     source = path.read_text()
     report = validate(source)
     assert report.ok, report.summary()
     namespace: dict = {}
     exec(compile(source, str(path), "exec"), namespace)  # trusted test fixture: the in-process reference
     expected = json.loads(json.dumps(namespace["run"](json.loads(json.dumps(OBS)))))
-    result = arena["sandbox"].call(source, OBS)
+    result = arena["sandbox"].call(source, OBS, None if mode == "fresh" else arena["episode_dir"])
     assert result.ok, (result.tag, result.message, result.stderr[-500:])
     assert result.response == expected
     assert result.response["trace"]

@@ -62,15 +62,18 @@ def _in_process(calls: int) -> Series:
     return _series("in-process", lat, time.perf_counter() - start)
 
 
-def _sandboxed(mode: str, calls: int, prestart: int, pause_s: float, unsafe: bool) -> Series:
+def _sandboxed(mode: str, calls: int, prestart: int, pause_s: float, unsafe: bool, fork_server: bool = False) -> Series:
     lat = []
-    with Sandbox(prestart=prestart, unsafe_no_isolation=unsafe) as sb:
+    with Sandbox(prestart=prestart, unsafe_no_isolation=unsafe, fork_server=fork_server) as sb:
+        episode = sb.stage({"readme.txt": "perf"}) if fork_server else None
         sb.warm()
         time.sleep(0.3 if prestart else 0)
+        if fork_server:  # the server's cold start is paid once per episode; measure the calls
+            sb.call(PERF_ORGAN, _observation(0), episode)
         start = time.perf_counter()
         for i in range(calls):
             t = time.perf_counter()
-            result = sb.call(PERF_ORGAN, _observation(i))
+            result = sb.call(PERF_ORGAN, _observation(i), episode)
             lat.append((time.perf_counter() - t) * 1000)
             if not result.ok:
                 raise RuntimeError(f"perf organ failed in the sandbox: {result.tag}: {result.message}")
@@ -88,6 +91,8 @@ def measure(calls: int = 60, pool: int = 2, pause_ms: float = 50.0, unsafe: bool
         _sandboxed(f"sandbox, pre-started pool of {pool}, {pause_ms:g} ms between calls", calls, pool,
                    pause_ms / 1000, unsafe),
     ]
+    if not unsafe:  # the fork server needs the namespaces
+        runs.append(_sandboxed("sandbox, fork server per episode, back-to-back calls", calls, 0, 0.0, unsafe, True))
     return {"in_process": asdict(base), "sandboxed": [asdict(r) | {"ratio_to_in_process": r.median_ms / base.median_ms}
                                                       for r in runs],
-            "goal_median_ms": 25.0}
+            "goal_median_ms": 5.0}

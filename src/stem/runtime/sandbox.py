@@ -10,6 +10,13 @@ takes every descendant with it.
 With `prestart=N` a pool of N workers is launched (and locked down) ahead of the calls, and
 refilled after each take, so a call pays only for the job round-trip when the pool has had time
 to boot; every call still gets a fresh process that has run nothing before.
+
+Fork server (the default for calls on a staged episode): one worker per episode is launched the
+same way, locks itself down with a filter that still allows fork (but no exec, sockets, ...), and
+never runs organ code; each call is a child forked from it that sets the organ's rlimits and the
+full filter (no fork) before it parses the job. The server kills a child past the wall limit; the
+parent has its own deadline on the server, kills it on any protocol fault, and falls back to the
+per-call path when a server cannot start or is busy.
 """
 
 from __future__ import annotations
@@ -123,8 +130,13 @@ def _bind_system(args: list[str]) -> None:
 
 class Sandbox:
     def __init__(self, limits: Limits | None = None, unsafe_no_isolation: bool = False, prestart: int = 0,
-                 uid: int = isolation.NOBODY):
-        """`uid`: the unprivileged uid workers run as when stem itself runs as root."""
+                 uid: int = isolation.NOBODY, fork_server: bool = True):
+        """`uid`: the unprivileged uid workers run as when stem itself runs as root. `fork_server`: calls
+        on a staged episode go through that episode's fork server (one locked-down interpreter per
+        episode that forks a fresh child per call); False keeps one new sandboxed process per call."""
+        self.fork_server = fork_server
+        self._zygotes: dict[Path, Zygote] = {}
+        self._zygotes_lock = threading.Lock()
         self.limits = limits or Limits()
         self.report = isolation.detect()
         self.unsafe = unsafe_no_isolation
@@ -143,6 +155,7 @@ class Sandbox:
             self._spawner = threading.Thread(target=self._spawn_loop, name="stem-sandbox-spawner", daemon=True)
             self._spawner.start()
         self._bpf = base64.b64encode(compile_bpf()).decode() if self._layer("seccomp") else ""
+        self._zygote_bpf = base64.b64encode(compile_bpf(allow_fork=True)).decode() if self._bpf else ""
 
     def _layer(self, name: str) -> bool:
         return any(layer.name == name and layer.available for layer in self.report.layers)
@@ -241,7 +254,46 @@ class Sandbox:
         except subprocess.TimeoutExpired:
             pass
 
+    # -- fork server ------------------------------------------------------------------------
+    def _zygote(self, episode_dir: Path) -> "Zygote | None":
+        """This episode's fork server, locked for the caller; None when it is busy or cannot start
+        (the caller then takes the one-process-per-call path)."""
+        with self._zygotes_lock:
+            zygote = self._zygotes.pop(episode_dir, None)
+            if zygote is not None and not zygote.alive():
+                zygote.close()
+                zygote = None
+            if zygote is None:
+                while len(self._zygotes) >= ZYGOTES_KEPT:
+                    self._zygotes.pop(next(iter(self._zygotes))).close()
+                try:
+                    zygote = Zygote(self, episode_dir)
+                except ZygoteError:
+                    return None
+            self._zygotes[episode_dir] = zygote  # most recently used last
+        return zygote if zygote.lock.acquire(blocking=False) else None
+
+    def _zygote_call(self, zygote: "Zygote", source: str, observation: dict) -> CallResult:
+        start = time.monotonic()
+        job = json.dumps({"source": source, "observation": observation}) + "\n"
+        try:
+            status, exit_code, raw = zygote.call(job.encode(), start + self.limits.wall_seconds + ZYGOTE_GRACE)
+        except ZygoteError as exc:  # the fork server itself failed: it goes, and the call says so
+            zygote.close()
+            result = CallResult(ok=False, wall_ms=(time.monotonic() - start) * 1000, layers=self.layers)
+            result.tag, result.message = "timeout" if exc.timeout else "sandbox_setup_failed", str(exc)
+            return result
+        stdout, stderr = zygote.logs(self.limits.log_bytes)
+        return self._finish(raw, exit_code, status == "timeout", status == "overflow", start, stdout, stderr)
+
+    def close_fork_servers(self) -> None:
+        """Kill every fork server (their pid namespaces take any descendant with them)."""
+        with self._zygotes_lock:
+            while self._zygotes:
+                self._zygotes.popitem()[1].close()
+
     def close(self) -> None:
+        self.close_fork_servers()
         if self._spawner is not None:
             self._requests.put(_STOP)
             self._spawner.join(timeout=10)
@@ -266,6 +318,13 @@ class Sandbox:
         return str(episode_dir) if self.unsafe else SANDBOX_EPISODE_DIR
 
     def call(self, source: str, observation: dict, episode_dir: Path | None = None) -> CallResult:
+        if self.fork_server and episode_dir is not None and not self.unsafe:
+            zygote = self._zygote(episode_dir)
+            if zygote is not None:
+                try:
+                    return self._zygote_call(zygote, source, observation)
+                finally:
+                    zygote.lock.release()
         worker = self._take(episode_dir)
         start = time.monotonic()
         job = json.dumps({"source": source, "observation": observation}) + "\n"
@@ -312,19 +371,23 @@ class Sandbox:
         # one kill for every path: a worker with its result in hand is not worth waiting for, and the
         # whole group goes even after a clean exit (orphans die with it)
         self._kill(worker.proc)
-        wall_ms = (time.monotonic() - start) * 1000
-        result = CallResult(ok=False, wall_ms=wall_ms, exit_code=worker.proc.returncode,
-                            stdout=_tail(worker.stdout, lim.log_bytes), stderr=_tail(worker.stderr, lim.log_bytes),
-                            layers=self.layers)
+        return self._finish(b"".join(chunks), worker.proc.returncode, timed_out, overflow, start,
+                            _tail(worker.stdout, lim.log_bytes), _tail(worker.stderr, lim.log_bytes))
+
+    def _finish(self, raw: bytes, exit_code: int | None, timed_out: bool, overflow: bool, start: float,
+                stdout: str, stderr: str) -> CallResult:
+        """What a call came to: the parent's schema check of the one result document (never trusted)."""
+        lim = self.limits
+        result = CallResult(ok=False, wall_ms=(time.monotonic() - start) * 1000, exit_code=exit_code,
+                            stdout=stdout, stderr=stderr, layers=self.layers)
         if timed_out:
             result.tag, result.message = "timeout", f"wall-clock limit of {lim.wall_seconds:g}s exceeded; the worker was killed"
             return result
         if overflow:
             result.tag, result.message = "resource_limit", f"result larger than {lim.result_bytes} bytes; the worker was killed"
             return result
-        raw = b"".join(chunks)
         if not raw:
-            result.tag, result.message = _no_result(worker.proc.returncode, lim, result.stderr)
+            result.tag, result.message = _no_result(exit_code, lim, result.stderr)
             return result
         try:
             payload = json.loads(raw)
@@ -365,3 +428,104 @@ def _no_result(code: int | None, lim: Limits, stderr: str) -> tuple[str, str]:
         return "runtime_exception", f"the worker died from signal {signal.Signals(sig).name}"
     tail = stderr.strip().splitlines()[-1:] or [""]
     return "runtime_exception", f"the organ exited (code {code}) without returning a result {tail[0][:200]}".strip()
+
+
+ZYGOTES_KEPT = 8  # fork servers alive at once (one per episode in use); the least recently used goes
+ZYGOTE_GRACE = 2.0  # seconds past the wall limit before the parent gives up on a fork server
+
+
+class ZygoteError(Exception):
+    def __init__(self, message: str, timeout: bool = False):
+        super().__init__(message)
+        self.timeout = timeout
+
+
+class Zygote:
+    """One episode's fork server: launched like a worker (setpriv, bwrap, the episode's public dir),
+    it locks itself down and then forks a child per job; the parent reads "<status> <exit> <length>"
+    and the result bytes from a dedicated pipe, with its own deadline on top of the server's."""
+
+    def __init__(self, sandbox: Sandbox, episode_dir: Path):
+        self.lock = threading.Lock()
+        self.buffer = b""
+        read_fd, write_fd = os.pipe()
+        self.stdout, self.stderr = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        try:
+            self.proc = subprocess.Popen(sandbox._command(episode_dir), stdin=subprocess.PIPE, stdout=self.stdout,
+                                         stderr=self.stderr, pass_fds=(write_fd,), start_new_session=True, env={},
+                                         cwd="/")
+        except OSError as exc:
+            os.close(read_fd)
+            raise ZygoteError(f"cannot start the fork server: {exc}") from None
+        finally:
+            os.close(write_fd)
+        self.fd = read_fd
+        lim = sandbox.limits
+        zygote_limits = {k: v for k, v in lim.rlimits().items() if k != "RLIMIT_CPU"}
+        header = {"mode": "zygote", "rlimits": lim.rlimits(), "seccomp_bpf": sandbox._bpf,
+                  "zygote_rlimits": zygote_limits, "zygote_seccomp_bpf": sandbox._zygote_bpf,
+                  "result_fd": write_fd, "wall_seconds": lim.wall_seconds, "result_bytes": lim.result_bytes}
+        try:
+            self.proc.stdin.write((json.dumps(header) + "\n").encode())
+            self.proc.stdin.flush()
+            ready = self._line(time.monotonic() + 15)
+        except (OSError, ZygoteError) as exc:
+            self.close()
+            raise ZygoteError(f"the fork server did not start: {exc}") from None
+        if ready != b"ready":
+            self.close()
+            raise ZygoteError(f"the fork server could not lock itself down: {ready[:200]!r}")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def _fill(self, deadline: float) -> None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ZygoteError("the fork server did not answer in time", timeout=True)
+        ready, _, _ = select.select([self.fd], [], [], left)
+        if not ready:
+            raise ZygoteError("the fork server did not answer in time", timeout=True)
+        chunk = os.read(self.fd, 65536)
+        if not chunk:
+            raise ZygoteError("the fork server exited")
+        self.buffer += chunk
+
+    def _line(self, deadline: float) -> bytes:
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > 200:
+                raise ZygoteError("the fork server's reply header is malformed")
+            self._fill(deadline)
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line
+
+    def call(self, job: bytes, deadline: float) -> tuple[str, int, bytes]:
+        try:
+            self.proc.stdin.write(job)
+            self.proc.stdin.flush()
+        except OSError:
+            raise ZygoteError("the fork server exited") from None
+        parts = self._line(deadline).split(b" ")
+        if len(parts) != 3 or not parts[2].isdigit():
+            raise ZygoteError("the fork server's reply header is malformed")
+        status, code, size = parts[0].decode(errors="replace"), int(parts[1]), int(parts[2])
+        while len(self.buffer) < size:
+            self._fill(deadline)
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return status, code, data
+
+    def logs(self, limit: int) -> tuple[str, str]:
+        """The tails of what the organs wrote (shared by the episode's calls), then emptied."""
+        out = (_tail(self.stdout, limit), _tail(self.stderr, limit))
+        for fh in (self.stdout, self.stderr):
+            fh.seek(0)
+            fh.truncate()
+        return out
+
+    def close(self) -> None:
+        Sandbox._kill(self.proc)
+        for closer in (lambda: os.close(self.fd), self.stdout.close, self.stderr.close):
+            try:
+                closer()
+            except OSError:
+                pass

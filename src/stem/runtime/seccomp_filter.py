@@ -33,17 +33,23 @@ def _load():
     return pyseccomp
 
 
-@functools.lru_cache(maxsize=1)
-def compile_bpf() -> bytes:
-    """The filter as raw BPF bytes (struct sock_filter array), ready for prctl(PR_SET_SECCOMP)."""
+@functools.lru_cache(maxsize=2)
+def compile_bpf(allow_fork: bool = False) -> bytes:
+    """The filter as raw BPF bytes (struct sock_filter array), ready for prctl(PR_SET_SECCOMP).
+
+    `allow_fork` is the fork server's filter: everything else denied, but fork/clone allowed so it can
+    start one child per call; each child then adds the full filter (filters stack: the stricter wins)."""
     sc = _load()
     flt = sc.SyscallFilter(sc.ALLOW)
     for name in DENY_EPERM:
+        if allow_fork and name in ("fork", "vfork"):
+            continue
         try:
             flt.add_rule(sc.ERRNO(errno.EPERM), name)
         except (OSError, RuntimeError, ValueError):
             continue  # syscall unknown on this architecture
-    flt.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
+    if not allow_fork:
+        flt.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
     flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
     with tempfile.TemporaryFile() as fh:
         flt.export_bpf(fh)
