@@ -137,6 +137,9 @@ class Sandbox:
         self.fork_server = fork_server
         self._zygotes: dict[Path, Zygote] = {}
         self._zygotes_lock = threading.Lock()
+        self._launcher: threading.Thread | None = None
+        self._launcher_lock = threading.Lock()
+        self._launches: queue.Queue = queue.Queue()
         self.limits = limits or Limits()
         self.report = isolation.detect()
         self.unsafe = unsafe_no_isolation
@@ -255,6 +258,30 @@ class Sandbox:
             pass
 
     # -- fork server ------------------------------------------------------------------------
+    def launch(self, start: Any) -> Any:
+        """Run `start()` (a process launch) on the long-lived launcher thread and return its result."""
+        with self._launcher_lock:
+            if self._launcher is None:
+                self._launcher = threading.Thread(target=self._launch_loop, name="stem-sandbox-launcher", daemon=True)
+                self._launcher.start()
+        box: queue.Queue = queue.Queue(maxsize=1)
+        self._launches.put((start, box))
+        ok, value = box.get()
+        if not ok:
+            raise value
+        return value
+
+    def _launch_loop(self) -> None:
+        while True:
+            item = self._launches.get()
+            if item is _STOP:
+                return
+            start, box = item
+            try:
+                box.put((True, start()))
+            except BaseException as exc:  # handed back to the caller's thread
+                box.put((False, exc))
+
     def _zygote(self, episode_dir: Path) -> "Zygote | None":
         """This episode's fork server, locked for the caller; None when it is busy or cannot start
         (the caller then takes the one-process-per-call path)."""
@@ -294,6 +321,10 @@ class Sandbox:
 
     def close(self) -> None:
         self.close_fork_servers()
+        if self._launcher is not None:
+            self._launches.put(_STOP)
+            self._launcher.join(timeout=10)
+            self._launcher = None
         if self._spawner is not None:
             self._requests.put(_STOP)
             self._spawner.join(timeout=10)
@@ -450,10 +481,11 @@ class Zygote:
         self.buffer = b""
         read_fd, write_fd = os.pipe()
         self.stdout, self.stderr = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-        try:
-            self.proc = subprocess.Popen(sandbox._command(episode_dir), stdin=subprocess.PIPE, stdout=self.stdout,
-                                         stderr=self.stderr, pass_fds=(write_fd,), start_new_session=True, env={},
-                                         cwd="/")
+        try:  # launched from the sandbox's long-lived launcher thread: bwrap's --die-with-parent follows
+            # the launching *thread*, and a server outlives the (short-lived) thread that first needs it
+            self.proc = sandbox.launch(lambda: subprocess.Popen(
+                sandbox._command(episode_dir), stdin=subprocess.PIPE, stdout=self.stdout, stderr=self.stderr,
+                pass_fds=(write_fd,), start_new_session=True, env={}, cwd="/"))
         except OSError as exc:
             os.close(read_fd)
             raise ZygoteError(f"cannot start the fork server: {exc}") from None
