@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -60,6 +61,7 @@ class EvolutionSettings(BaseModel):
                                   "transcripts in one repair prompt")
     transcript_episodes: int = Field(default=3, ge=1, description="failing episodes transcribed per repair prompt")
     workers: int | None = Field(default=None, ge=1, description="episodes evaluated at once (default: the core count)")
+    executor: Literal["local", "ray"] = Field(default="local", description="where episodes run: this machine or Ray")
 
 
 class DomainSettings(BaseModel):

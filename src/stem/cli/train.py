@@ -21,19 +21,24 @@ def train(domain: str = typer.Option("trading", "--domain", "-d", help="trading 
           resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run directory."),
           workers: Optional[int] = typer.Option(None, "--workers", min=1,
                                                 help="Episodes evaluated at once (default: the core count)."),
+          executor: Optional[str] = typer.Option(None, "--executor", help="local (default) or ray."),
+          ray_address: Optional[str] = typer.Option(None, "--ray-address",
+                                                    help="Ray cluster to join (default: start a local Ray)."),
           unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
           json_out: bool = typer.Option(False, "--json", help="Print the final summary as JSON.")) -> None:
     """Stage 1 stem baseline, Stage 2 evolution, Stage 3 validation + hidden test. Exit 0 mature, 1 not, 2 bad input."""
     raise typer.Exit(run(config, domain, population, max_epochs, llm, model, base_url, replay_from, resume,
-                         unsafe, json_out, workers))
+                         unsafe, json_out, workers, executor, ray_address))
 
 
 def run(config: Path | None, domain: str, population: int | None, max_epochs: int | None, llm: str | None,
         model: str | None, base_url: str | None, replay_from: Path | None, resume: Path | None, unsafe: bool,
-        json_out: bool, workers: int | None = None) -> int:
+        json_out: bool, workers: int | None = None, executor: str | None = None,
+        ray_address: str | None = None) -> int:
     from stem.training import TrainOptions, Trainer
     settings = load_settings(config)
-    opts = TrainOptions(domain, population, max_epochs, llm, model, base_url, replay_from, unsafe, resume, workers)
+    opts = TrainOptions(domain, population, max_epochs, llm, model, base_url, replay_from, unsafe, resume, workers,
+                        executor, ray_address)
     display = TrainDisplay()
     try:
         result = Trainer(settings, opts, display).run()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from stem.agent import StemAgent
 from stem.benchmark.episode import EpisodeResult
 from stem.benchmark.episode_model import Episode
 from stem.evolution import prompts as promptlib
@@ -18,7 +18,6 @@ from stem.llm.budget import BudgetExceeded
 from stem.llm.client import LLMClient
 from stem.llm.retry import LLMError
 from stem.llm.structured import ask_structured
-from stem.runtime.sandbox import Sandbox
 from stem.runtime.validator import ValidationReport, validate
 
 
@@ -100,9 +99,10 @@ def gate(cand: Candidate, ctx: GenerationContext) -> Candidate:
     return cand
 
 
-def evaluate(cand: Candidate, ctx: GenerationContext, sandbox: Sandbox, workers: int = 1) -> Candidate:
-    agent = StemAgent(sandbox, {ctx.domain: cand.plan.source})
-    cand.results = agent.run_episodes(ctx.train, lambda ep: ctx.trace_root / f"c{cand.index}" / ep.episode_id, workers)
+def evaluate(cand: Candidate, ctx: GenerationContext, executor: Any) -> Candidate:
+    """The candidate on every train episode, through the run's executor (local threads or Ray)."""
+    cand.results = executor.run({ctx.domain: cand.plan.source}, ctx.train,
+                                lambda ep: ctx.trace_root / f"c{cand.index}" / ep.episode_id)
     cand.status = "evaluated"
     return cand
 

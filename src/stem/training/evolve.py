@@ -102,7 +102,7 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
         if cand.plan is not None:
             genlib.gate(cand, gctx)
             if cand.status != "rejected":
-                genlib.evaluate(cand, gctx, ctx.sandbox, ctx.workers)
+                genlib.evaluate(cand, gctx, ctx.executor)
         seen.append(cand)
         ctx.rep.line(f"gen {g} {domain} candidate {cand.index} ({cand.role.describe()}): {cand.status}"
                      + (f" score={cand.score:.2f} ({cand.passed}/{len(cand.results)} train pass)" if cand.results else "")

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from stem.agent import StemAgent
 from stem.benchmark.episode import EpisodeResult
 from stem.benchmark.episode_model import Episode
 from stem.config import Settings
@@ -36,6 +35,8 @@ class TrainOptions:
     unsafe: bool = False
     resume: Path | None = None
     workers: int | None = None
+    executor: str | None = None  # local | ray (default: config evolution.executor)
+    ray_address: str | None = None
     client: Any = None  # an LLMClient built by the caller (stem perf train's scripted one); None: from config
 
 
@@ -51,6 +52,7 @@ class RunContext:
     population: int
     max_epochs: int
     workers: int = 1  # episodes evaluated at once
+    executor: Any = None  # stem.executors.LocalExecutor or RayExecutor
 
 
 def run_organ_ref(ref: OrganRef) -> OrganRef:
@@ -92,12 +94,10 @@ def evaluate_genome(ctx: RunContext, genome_path: Path | None, episodes: list[Ep
     if genome_path is not None:
         genome = load_genome(genome_path)
         organs = {d: organ_source(genome_path, c.organ) for d, c in genome.capabilities.items()}
-    agent = StemAgent(ctx.sandbox, organs)
     done: list[EpisodeResult] = []
 
     def report(result: EpisodeResult) -> None:
         done.append(result)
         ctx.rep.status(stage=stage, episode=result.episode_id, passed=sum(r.verdict.success for r in done),
                        done=len(done), total=len(episodes))
-    return agent.run_episodes(episodes, lambda ep: ctx.log.path / "episodes" / stage / ep.episode_id, ctx.workers,
-                              report)
+    return ctx.executor.run(organs, episodes, lambda ep: ctx.log.path / "episodes" / stage / ep.episode_id, report)

@@ -10,6 +10,7 @@ import sys
 
 import stem
 from stem.benchmark import domains as domainlib
+from stem import executors
 from stem.benchmark import splits
 from stem.config import Settings
 from stem.errors import Interrupted, StemError, WriteFault
@@ -93,18 +94,25 @@ class Trainer:
             if self.opts.unsafe:
                 self.rep.line("[bold red]WARNING: organs run WITHOUT namespace isolation (--unsafe-no-isolation)[/]")
             workers = self.opts.workers or self.settings.evolution.workers or os.cpu_count() or 1
+            kind = self.opts.executor or self.settings.evolution.executor
+            executor = executors.build(kind, sandbox, workers, self.opts.ray_address, self.opts.unsafe,
+                                       self.settings.domain_paths())
+            log.update_run(executor=kind)
             ctx = RunContext(self.settings, self.opts, log, self.rep, sandbox, self.domains, self.population,
-                             self.max_epochs, workers)
+                             self.max_epochs, workers, executor)
             train = {d: splits.split_episodes(self.settings, d, "train") for d in self.domains}
             validation = {d: splits.split_episodes(self.settings, d, "validation") for d in self.domains}
             log.update_run(split_ids={"train": {d: [e.episode_id for e in v] for d, v in train.items()},
                                       "validation": {d: [e.episode_id for e in v] for d, v in validation.items()}})
             with sandbox:
-                if log.read_run()["stage1"] is None:
-                    stage1(ctx, validation)
-                if log.read_run()["progress"]["stage"] <= 2:  # a resumed Stage 3 needs no LLM
-                    stage2(ctx, self._client(log), train, validation)
-                return stage3(ctx, validation)
+                try:
+                    if log.read_run()["stage1"] is None:
+                        stage1(ctx, validation)
+                    if log.read_run()["progress"]["stage"] <= 2:  # a resumed Stage 3 needs no LLM
+                        stage2(ctx, self._client(log), train, validation)
+                    return stage3(ctx, validation)
+                finally:
+                    executor.close()
         except (WriteFault, OSError) as exc:  # the disk refused a write: say where, keep what is on disk
             fault = exc if isinstance(exc, WriteFault) else WriteFault(exc.filename or log.path, exc)
             _mark(log, "stopped", fault.problem)
