@@ -255,16 +255,20 @@ def _negated_for(node: dict, rng: random.Random) -> dict:
     return {"prop": "tier", "op": ">", "value": node["props"]["tier"], "not": True}
 
 
+def _graph_start(rng: random.Random, ids: list[str], chain: int) -> tuple[list[dict], dict[str, dict], list[str]]:
+    """Active nodes with random props, an index by id, and the query's relation chain."""
+    nodes = [{"id": i, "kind": rng.choice(KINDS), "status": "active",
+              "props": {"region": rng.choice(REGIONS), "tier": rng.randint(1, 5), "clearance": rng.randint(0, 4)}}
+             for i in ids]
+    return nodes, {n["id"]: n for n in nodes}, [rng.choice(RELATIONS) for _ in range(chain)]
+
+
 def _generate_large(seed: int, difficulty: int, split: str) -> Episode:
     k = LARGE[difficulty]
     for attempt in range(40):
         rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}:{attempt}")
         ids = [f"N{n:04d}" for n in rng.sample(range(1000, 10000), k.nodes)]
-        nodes = [{"id": i, "kind": rng.choice(KINDS), "status": "active",
-                  "props": {"region": rng.choice(REGIONS), "tier": rng.randint(1, 5), "clearance": rng.randint(0, 4)}}
-                 for i in ids]
-        by_id = {n["id"]: n for n in nodes}
-        rels = [rng.choice(RELATIONS) for _ in range(k.chain)]
+        nodes, by_id, rels = _graph_start(rng, ids, k.chain)
         spans = [rng.randint(1, k.max_hops) for _ in range(k.chain)]
         planted = rng.sample(ids, sum(spans) + 1)
         ends, steps, adds = [], [], []
@@ -328,11 +332,7 @@ def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
     k = KNOBS[difficulty]
     rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}")
     ids = [f"N{n:02d}" for n in rng.sample(range(10, 100), k.nodes)]
-    nodes = [{"id": i, "kind": rng.choice(KINDS), "status": "active",
-              "props": {"region": rng.choice(REGIONS), "tier": rng.randint(1, 5), "clearance": rng.randint(0, 4)}}
-             for i in ids]
-    by_id = {n["id"]: n for n in nodes}
-    rels = [rng.choice(RELATIONS) for _ in range(k.chain)]
+    nodes, by_id, rels = _graph_start(rng, ids, k.chain)
     chain_nodes = rng.sample(ids, k.chain + 1)
     steps: list[dict] = [{"rel": r, "where": []} for r in rels]
     filtered = rng.sample(range(k.chain), k.filtered_steps)
