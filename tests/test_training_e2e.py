@@ -273,6 +273,7 @@ def test_without_a_key_stage_1_runs_then_one_line_stop(tmp_path):
     err = proc.stderr.strip().splitlines()
     assert len(err) == 1 and "'fake'" in err[0] and "STEM_TEST_ABSENT_KEY" in err[0]
     assert "--llm ollama" in err[0] and "--llm command" in err[0] and "--llm replay" in err[0]
+    assert "then continue with: stem train --resume" in err[0]  # Stage 1 is kept
     assert "Traceback" not in proc.stderr
     state = RunLog(only_run(tmp_path)).read_run()
     assert state["stage1"]["total"] == 2 and state["status"] == "stopped"

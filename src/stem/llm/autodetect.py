@@ -76,12 +76,13 @@ def survey(settings: LLMSettings, offline: bool = False, environ: dict | None = 
             models = probe(p.base_url)
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
-            out.append(Option(name, "local server", False, f"no answer at {p.base_url} ({str(reason)[:80]})",
-                              f"start it (for Ollama: ollama serve && ollama pull {p.model})"))
+            fix = (f"ollama serve && ollama pull {p.model}" if name == "ollama" else
+                   f"start an OpenAI-compatible server at {p.base_url} (or point llm.profiles.{name}.base_url at one)")
+            out.append(Option(name, "local server", False, f"no answer at {p.base_url} ({str(reason)[:80]})", fix))
             continue
         if not models:
             out.append(Option(name, "local server", False, f"{p.base_url} answers but lists no model",
-                              f"pull one (for Ollama: ollama pull {p.model})"))
+                              f"ollama pull {p.model}" if name == "ollama" else "load a model into the server"))
             continue
         model = pick_model(p.model, models)
         out.append(Option(name, "local server", True, f"{p.base_url} answers; models: {', '.join(models[:6])}; "

@@ -134,8 +134,11 @@ class Trainer:
             client = self.opts.client
             client.calls_file = log.path / "llm" / "calls.jsonl"
         else:
-            client = build_client(self.settings.llm, self.opts.llm, self.opts.model, self.opts.base_url,
-                                  calls_file=log.path / "llm" / "calls.jsonl", replay_from=self.opts.replay_from)
+            try:
+                client = build_client(self.settings.llm, self.opts.llm, self.opts.model, self.opts.base_url,
+                                      calls_file=log.path / "llm" / "calls.jsonl", replay_from=self.opts.replay_from)
+            except StemError as exc:  # Stage 1 is kept: once an LLM is there, the run goes on from here
+                raise StemError(f"{exc}; then continue with: stem train --resume {log.path}") from None
         usage = state.get("llm_usage")
         if usage:
             client.budget = Budget(self.settings.llm.budget, usage["calls"], usage["prompt_tokens"],
