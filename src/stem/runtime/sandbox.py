@@ -300,15 +300,20 @@ class Sandbox:
             self._zygotes[episode_dir] = zygote  # most recently used last
         return zygote if zygote.lock.acquire(blocking=False) else None
 
-    def _zygote_call(self, zygote: "Zygote", source: str, observation: dict) -> CallResult:
+    def _zygote_call(self, zygote: "Zygote", source: str, observation: dict) -> CallResult | None:
+        """The call through the fork server; None when the server itself failed (it is closed and the
+        caller runs this call on the per-call path), a timeout result when it did not answer in time."""
         start = time.monotonic()
         job = json.dumps({"source": source, "observation": observation}) + "\n"
         try:
             status, exit_code, raw = zygote.call(job.encode(), start + self.limits.wall_seconds + ZYGOTE_GRACE)
-        except ZygoteError as exc:  # the fork server itself failed: it goes, and the call says so
+        except ZygoteError as exc:
             zygote.close()
+            if not exc.timeout:
+                return None
             result = CallResult(ok=False, wall_ms=(time.monotonic() - start) * 1000, layers=self.layers)
-            result.tag, result.message = "timeout" if exc.timeout else "sandbox_setup_failed", str(exc)
+            result.tag = "timeout"
+            result.message = f"wall-clock limit of {self.limits.wall_seconds:g}s exceeded; the fork server was killed"
             return result
         stdout, stderr = zygote.logs(self.limits.log_bytes)
         return self._finish(raw, exit_code, status == "timeout", status == "overflow", start, stdout, stderr)
@@ -353,9 +358,11 @@ class Sandbox:
             zygote = self._zygote(episode_dir)
             if zygote is not None:
                 try:
-                    return self._zygote_call(zygote, source, observation)
+                    result = self._zygote_call(zygote, source, observation)
                 finally:
                     zygote.lock.release()
+                if result is not None:
+                    return result
         worker = self._take(episode_dir)
         start = time.monotonic()
         job = json.dumps({"source": source, "observation": observation}) + "\n"
