@@ -157,6 +157,7 @@ BAD = {
 @pytest.fixture(scope="module")
 def bad_project(project, tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("bad")
+    (tmp / "config.yaml").write_text(f'paths: {{prompts: "{ROOT}/prompts"}}\n')  # a run checks its templates first
     good = project / "benchmarks" / "domains" / "wordfreq" / "domain.py"
     for name, body in BAD.items():
         folder = tmp / "benchmarks" / "domains" / name

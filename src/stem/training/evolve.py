@@ -81,7 +81,7 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
     roles = rolelib.assign(ctx.population, front, g, stagnating)
     scars = [scarlib.Scar.model_validate(s) for s in log.read("phenotypic_scars.json", [])]
     prompts = promptlib.GenerationPrompts(
-        ctx_templates(ctx), domain, g, train, roles, parent_views(ctx, roles, front, train), front,
+        ctx.templates, domain, g, train, roles, parent_views(ctx, roles, front, train), front,
         dstate["last_failures"], scars, [r for r in state["rejected"] if r["domain"] == domain],
         stagnating, rolelib.generations_without_gain(history))
     messages = {i: prompts.messages(i) for i in range(1, len(roles) + 1)}
@@ -126,10 +126,6 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
         return stop
     commit(ctx, g, domain, roles, prompts, messages, front, cands, sent.saved, stagnating, client)
     return stop
-
-
-def ctx_templates(ctx: RunContext) -> dict[str, str]:
-    return promptlib.load_templates(ctx.settings.path("prompts"))
 
 
 def lineage_of(role: rolelib.Role, by_name: dict[str, pareto.Member], name: str) -> list[str]:

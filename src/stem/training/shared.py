@@ -13,7 +13,6 @@ from stem.config import Settings
 from stem.genome import OrganRef
 from stem.genome_store import load_genome, organ_source
 from stem.runlog import RunLog
-from stem.runtime.sandbox import Sandbox
 
 
 class Reporter(Protocol):
@@ -42,17 +41,16 @@ class TrainOptions:
 
 @dataclass
 class RunContext:
-    """One open run: its settings, record and sandbox, and the shape it was started with."""
+    """One open run: its settings, record, prompt templates and executor, and the shape it was started with."""
     settings: Settings
     opts: TrainOptions
     log: RunLog
     rep: Reporter
-    sandbox: Sandbox
+    templates: dict[str, str]
     domains: list[str]
     population: int
     max_epochs: int
-    workers: int = 1  # episodes evaluated at once
-    executor: Any = None  # stem.executors.LocalExecutor or RayExecutor
+    executor: Any  # stem.executors.LocalExecutor or RayExecutor (which owns the sandbox)
 
 
 def run_organ_ref(ref: OrganRef) -> OrganRef:

@@ -9,11 +9,12 @@ import platform
 import sys
 
 import stem
-from stem.benchmark import domains as domainlib
 from stem import executors
+from stem.benchmark import domains as domainlib
 from stem.benchmark import splits
 from stem.config import Settings
 from stem.errors import Interrupted, StemError, WriteFault
+from stem.evolution.prompts import load_templates
 from stem.genome import Genome
 from stem.jsonio import write_json
 from stem.llm.budget import Budget
@@ -30,6 +31,7 @@ class Trainer:
     def __init__(self, settings: Settings, opts: TrainOptions, reporter: Reporter):
         self.settings, self.opts, self.rep = settings, opts, reporter
         self.domains = domainlib.domain_names(opts.domain)
+        self.templates = load_templates(settings.path("prompts"))  # a missing template stops before any run starts
         recorded = self._recorded_options(opts)
         self.population = opts.population or recorded.get("population") or settings.evolution.population
         self.max_epochs = opts.max_epochs or recorded.get("max_epochs") or settings.evolution.max_epochs
@@ -98,8 +100,8 @@ class Trainer:
             executor = executors.build(kind, sandbox, workers, self.opts.ray_address, self.opts.unsafe,
                                        self.settings.domain_paths())
             log.update_run(executor=kind)
-            ctx = RunContext(self.settings, self.opts, log, self.rep, sandbox, self.domains, self.population,
-                             self.max_epochs, workers, executor)
+            ctx = RunContext(self.settings, self.opts, log, self.rep, self.templates, self.domains, self.population,
+                             self.max_epochs, executor)
             train = {d: splits.split_episodes(self.settings, d, "train") for d in self.domains}
             validation = {d: splits.split_episodes(self.settings, d, "validation") for d in self.domains}
             log.update_run(split_ids={"train": {d: [e.episode_id for e in v] for d, v in train.items()},
