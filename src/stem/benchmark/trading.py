@@ -199,46 +199,10 @@ def check_public(files: dict[str, str]) -> None:
 # ---------------------------------------------------------------- reference solver (private side)
 
 def _asset_plan(quotes: list[Quote], need: int, side: str, fee: int) -> tuple[int, list[tuple[Quote, int]]] | None:
-    """Cheapest legal way to trade `need` units of one asset: (net cash change, [(quote, qty)]).
-
-    Exact DP over the asset's quotes in tick order; the state is (index, remaining, whether the
-    previous quote's tick was traded). Returns None when the quantity cannot be reached.
-    """
-    quotes = sorted(quotes, key=lambda q: q.tick)
-    memo: dict[tuple[int, int, int], tuple[int, tuple] | None] = {}
-
-    def best(i: int, remaining: int, last_tick: int) -> tuple[int, tuple] | None:
-        if remaining == 0:
-            return (0, ())
-        if i == len(quotes):
-            return None
-        key = (i, remaining, last_tick)
-        if key in memo:
-            return memo[key]
-        q = quotes[i]
-        result = best(i + 1, remaining, last_tick)
-        if q.tick != last_tick + 1:
-            for qty in range(1, min(remaining, q.max_qty) + 1):
-                rest = best(i + 1, remaining - qty, q.tick)
-                if rest is None:
-                    continue
-                delta = (qty * q.bid - fee) if side == "SELL" else -(qty * q.ask + fee)
-                cand = (delta + rest[0], ((i, qty),) + rest[1])
-                if result is None or cand[0] > result[0]:
-                    result = cand
-        memo[key] = result
-        return result
-
-    found = best(0, need, -10)
-    if found is None:
-        return None
-    return found[0], [(quotes[i], qty) for i, qty in found[1]]
-
-
-def _venue_plan(quotes: list[Quote], need: int, side: str, fee: int) -> tuple[int, list[tuple[Quote, int]]] | None:
-    """Levels 5-6: the best way to trade `need` units when several venues quote a tick. An asset trades
-    at most once per tick (at one venue) and never on consecutive ticks. DP over quotes in (tick,
-    venue) order with state (index, remaining); taking quote i jumps to the first quote two ticks on."""
+    """Cheapest legal way to trade `need` units of one asset: (net cash change, [(quote, qty)]), or None
+    when the quantity cannot be reached. An asset trades at most once per tick (at one venue, when
+    several quote it) and never on consecutive ticks. Exact DP over quotes in (tick, venue) order with
+    state (index, remaining); taking quote i jumps to the first quote two ticks on."""
     quotes = sorted(quotes, key=lambda q: (q.tick, q.venue))
     ticks = [q.tick for q in quotes]
     after = [next((j for j in range(i, len(quotes)) if ticks[j] > ticks[i] + 1), len(quotes))
@@ -280,14 +244,12 @@ def _gap(problem: Problem, asset: str) -> tuple[str, int]:
 def solve(problem: Problem) -> dict[str, Any]:
     """Reference solution: the best legal ledger under the rules' definition of best."""
     plans: dict[str, tuple[int, list[tuple[Quote, int]]] | None] = {}
-    venues = any(q.venue for q in problem.market.values())
-    planner = _venue_plan if venues else _asset_plan
     for asset in sorted(problem.targets):
         side, need = _gap(problem, asset)
         if need == 0:
             continue
         quotes = [q for q in problem.market.values() if q.asset == asset]
-        plans[asset] = planner(quotes, need, side, problem.fee)
+        plans[asset] = _asset_plan(quotes, need, side, problem.fee)
     movable = [a for a, p in plans.items() if p is not None]
     best: tuple[int, int, tuple[str, ...]] | None = None
     for size in range(len(movable), -1, -1):
@@ -401,8 +363,7 @@ def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
     final_all = cash - spend
     buy_costs = []
     for sym in buyers:
-        plan = (_venue_plan if k.venues else _asset_plan)([q for q in quotes if q.asset == sym],
-                                                           targets[sym] - positions[sym], "BUY", fee)
+        plan = _asset_plan([q for q in quotes if q.asset == sym], targets[sym] - positions[sym], "BUY", fee)
         buy_costs.append(-plan[0])
     impossible = rng.random() < k.impossible_chance and buy_costs
     if impossible:
