@@ -190,18 +190,12 @@ def target(request):
     return src, winner, decoys
 
 
-def encoding_tricks(rng: random.Random) -> tuple[str, str, list[str]]:
-    word = rng.choice(["admin", "shutdown", "export", "unlock"])
-    twice = rng.random() < 0.5
-    pos = rng.randrange(1, len(word))
-    once = word[:pos] + f"%{ord(word[pos]):02x}" + word[pos + 1:]
-    double = word[:pos] + f"%25{ord(word[pos]):02x}" + word[pos + 1:]
-    decode_expr = "_decode(_decode(request))" if twice else "_decode(request)"
-    check_expr = "_decode(request)" if twice else "request"
-    src = f'''HEX = "0123456789abcdefABCDEF"
+def percent_decoder(name: str) -> str:
+    """The source of a toy target's percent-decoding helper called `name` (plain built-ins only)."""
+    return f'''HEX = "0123456789abcdefABCDEF"
 
 
-def _decode(text):
+def {name}(text):
     out = []
     i = 0
     while i < len(text):
@@ -212,7 +206,18 @@ def _decode(text):
             out.append(text[i])
             i += 1
     return "".join(out)
+'''
 
+
+def encoding_tricks(rng: random.Random) -> tuple[str, str, list[str]]:
+    word = rng.choice(["admin", "shutdown", "export", "unlock"])
+    twice = rng.random() < 0.5
+    pos = rng.randrange(1, len(word))
+    once = word[:pos] + f"%{ord(word[pos]):02x}" + word[pos + 1:]
+    double = word[:pos] + f"%25{ord(word[pos]):02x}" + word[pos + 1:]
+    decode_expr = "_decode(_decode(request))" if twice else "_decode(request)"
+    check_expr = "_decode(request)" if twice else "request"
+    src = percent_decoder("_decode") + f'''
 
 def target(request):
     if "{word}" in {check_expr}.lower():
@@ -230,29 +235,12 @@ def target(request):
     return src, winner, decoys
 
 
-PERCENT_DECODER = '''HEX = "0123456789abcdefABCDEF"
-
-
-def _percent(text):
-    out = []
-    i = 0
-    while i < len(text):
-        if text[i] == "%" and i + 2 < len(text) and text[i + 1] in HEX and text[i + 2] in HEX:
-            out.append(chr(int(text[i + 1:i + 3], 16)))
-            i += 3
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-'''
-
-
 def percent_then_fold(rng: random.Random) -> tuple[str, str, list[str]]:
     """Two stages: percent-decoding, then case folding; a filter after each stage."""
     word = rng.choice(["admin", "shutdown", "export", "unlock", "wipe"])
     pos = rng.randrange(len(word))
     upper = word[:pos] + f"%{ord(word[pos].upper()):02X}" + word[pos + 1:]
-    src = PERCENT_DECODER + f'''
+    src = percent_decoder("_percent") + f'''
 
 def target(request):
     if "{word}" in request.lower():
@@ -278,7 +266,7 @@ def hex_then_percent(rng: random.Random) -> tuple[str, str, list[str]]:
     """Two stages: \\xNN escapes, then percent-decoding; raw percent signs are refused."""
     word = rng.choice(["admin", "shutdown", "export", "unlock", "wipe"])
     pos = rng.randrange(len(word))
-    src = PERCENT_DECODER + f'''
+    src = percent_decoder("_percent") + f'''
 
 def _unescape(text):
     out = []
