@@ -26,7 +26,7 @@ PROBE_SECONDS = 1.5
 @dataclass
 class Option:
     profile: str
-    kind: str  # configured | api key | local server | cli agent
+    kind: str  # api key | local server | cli agent
     usable: bool
     detail: str
     fix: str = ""
@@ -37,7 +37,7 @@ class Option:
 
 
 def list_models(base_url: str, timeout: float = PROBE_SECONDS) -> list[str]:
-    """Model ids an OpenAI-compatible server lists at GET {base_url}/models (loopback or LAN only)."""
+    """Model ids a configured local OpenAI-compatible server lists at GET {base_url}/models."""
     with urllib.request.urlopen(base_url.rstrip("/") + "/models", timeout=timeout) as resp:  # noqa: S310
         data = json.loads(resp.read(1_000_000))
     return [str(m.get("id")) for m in data.get("data", []) if isinstance(m, dict) and m.get("id")]
@@ -98,14 +98,16 @@ def survey(settings: LLMSettings, offline: bool = False, environ: dict | None = 
     return out
 
 
-def choose(settings: LLMSettings, name: str | None = None, offline: bool = False, **kw) -> tuple[str, str, list[Option]]:
-    """(profile name, why, options seen). A named profile (flag or config) is taken as asked."""
+def choose(settings: LLMSettings, name: str | None = None, offline: bool = False,
+           options: list[Option] | None = None, **kw) -> tuple[str, str, list[Option]]:
+    """(profile name, why, options seen). A named profile (flag or config) is taken as asked; with
+    auto, `options` is a survey already made (else one is made here)."""
     asked = name or settings.profile
     if asked != "auto":
         resolve_profile(settings, asked)  # unknown names are a one-line error
         where = "--llm" if name else "llm.profile in config.yaml"
         return asked, f"named by {where}", []
-    options = survey(settings, offline, **kw)
+    options = survey(settings, offline, **kw) if options is None else options
     for opt in options:
         if opt.usable:
             return opt.profile, f"auto: {opt.kind}: {opt.detail}", options
@@ -114,9 +116,9 @@ def choose(settings: LLMSettings, name: str | None = None, offline: bool = False
 
 
 def resolved(settings: LLMSettings, name: str | None, model: str | None, base_url: str | None,
-             offline: bool = False, **kw) -> tuple[str, Profile, str, list[Option]]:
+             offline: bool = False, options: list[Option] | None = None, **kw) -> tuple[str, Profile, str, list[Option]]:
     """The profile to use, with --model / --base-url applied, the reason, and every option seen."""
-    chosen, why, options = choose(settings, name, offline, **kw)
+    chosen, why, options = choose(settings, name, offline, options, **kw)
     picked = next((o for o in options if o.profile == chosen and o.usable), None)
     if picked is not None and picked.kind == "local server" and not model:
         model = picked.model

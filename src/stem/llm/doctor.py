@@ -49,13 +49,12 @@ class Report:
 
 def check(settings: LLMSettings, name: str | None, model: str | None, base_url: str | None, offline: bool,
           sleep: Callable[[float], None] = time.sleep, **kw) -> Report:
+    # auto: one survey (local servers are probed over the network once) serves the pick and the table
+    options = autodetect.survey(settings, offline, **kw) if (name or settings.profile) == "auto" else []
     try:
-        chosen, profile, why, options = autodetect.resolved(settings, name, model, base_url, offline, **kw)
+        chosen, profile, why, options = autodetect.resolved(settings, name, model, base_url, offline, options, **kw)
     except StemError as exc:
-        options = autodetect.survey(settings, offline, **kw) if (name or settings.profile) == "auto" else []
         return Report(None, str(exc), options, [Probe("llm", "fail", str(exc))])
-    if not options and (name or settings.profile) == "auto":
-        options = autodetect.survey(settings, offline, **kw)
     report = Report(chosen, why, options)
     probes = report.probes
     probes.append(Probe("profile", "ok", f"{chosen}: provider={profile.provider} model={profile.model or '-'} "
