@@ -173,9 +173,9 @@ def commit(ctx: RunContext, g: int, domain: str, roles: list[rolelib.Role], prom
             write_text_atomic(gdir / "candidates" / f"c{c.index}.py", c.plan.source)
         summaries.append({**c.summary(), "outcome": outcome.get(c.index, c.status)})
     for i in saved:
-        summaries.append({"candidate": i, **roles[i - 1].as_dict(), "organ": None, "status": "saved",
-                          "reason": "not requested: an earlier candidate passed every train episode",
-                          "score": 0.0, "passed": 0, "episodes": 0, "all_pass": False, "outcome": "saved"})
+        unsent = genlib.Candidate(i, roles[i - 1], status="saved",
+                                  reason="not requested: an earlier candidate passed every train episode")
+        summaries.append({**unsent.summary(), "outcome": "saved"})
     log.write(f"{gdir.name}/plan.json", [{"candidate": c.index, **c.role.as_dict(),
                                           "plan": c.plan.model_dump() if c.plan else None,
                                           "raw_answers": c.raw_answers, "status": c.status, "reason": c.reason,
