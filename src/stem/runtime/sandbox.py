@@ -152,11 +152,6 @@ class Sandbox:
         self._ready: list[_Worker] = []
         self._pool = threading.Condition()
         self._pending = 0
-        self._requests: queue.Queue = queue.Queue()
-        self._spawner: threading.Thread | None = None
-        if self.prestart:
-            self._spawner = threading.Thread(target=self._spawn_loop, name="stem-sandbox-spawner", daemon=True)
-            self._spawner.start()
         self._bpf = base64.b64encode(compile_bpf()).decode() if self._layer("seccomp") else ""
         self._zygote_bpf = base64.b64encode(compile_bpf(allow_fork=True)).decode() if self._bpf else ""
 
@@ -214,31 +209,26 @@ class Sandbox:
         return self._spawn(episode_dir)
 
     def warm(self, episode_dir: Path | None = None) -> None:
-        """Top the pre-start pool up for this episode (no-op without prestart). The launches happen on
-        the spawner thread: bwrap's --die-with-parent watches the *thread* that started it, so a
-        short-lived thread would take its workers down with it."""
+        """Top the pre-start pool up for this episode (no-op without prestart); the launches happen on
+        the launcher thread (see launch())."""
         if not self.prestart:
             return
         with self._pool:
             missing = self.prestart - len(self._ready) - self._pending
             self._pending += max(0, missing)
         for _ in range(max(0, missing)):
-            self._requests.put(episode_dir)
+            self._submit(lambda: self._prestart_one(episode_dir))
 
-    def _spawn_loop(self) -> None:
-        while True:
-            episode_dir = self._requests.get()
-            if episode_dir is _STOP:
-                return
-            try:
-                worker = self._spawn(episode_dir)
-            except OSError:
-                worker = None
-            with self._pool:
-                if worker is not None:
-                    self._ready.append(worker)
-                self._pending -= 1
-                self._pool.notify_all()
+    def _prestart_one(self, episode_dir: Path | None) -> None:
+        try:
+            worker = self._spawn(episode_dir)
+        except OSError:
+            worker = None
+        with self._pool:
+            if worker is not None:
+                self._ready.append(worker)
+            self._pending -= 1
+            self._pool.notify_all()
 
     def _discard(self, worker: _Worker) -> None:
         self._kill(worker.proc)
@@ -259,28 +249,39 @@ class Sandbox:
 
     # -- fork server ------------------------------------------------------------------------
     def launch(self, start: Any) -> Any:
-        """Run `start()` (a process launch) on the long-lived launcher thread and return its result."""
-        with self._launcher_lock:
-            if self._launcher is None:
-                self._launcher = threading.Thread(target=self._launch_loop, name="stem-sandbox-launcher", daemon=True)
-                self._launcher.start()
+        """Run `start()` (a process launch) on the launcher thread and return its result. Every process
+        that outlives one call (pre-started workers, fork servers) is launched there: bwrap's
+        --die-with-parent watches the *thread* that started it, so a short-lived thread would take
+        its processes down with it."""
         box: queue.Queue = queue.Queue(maxsize=1)
-        self._launches.put((start, box))
+        self._submit(start, box)
         ok, value = box.get()
         if not ok:
             raise value
         return value
+
+    def _submit(self, job: Any, box: queue.Queue | None = None) -> None:
+        """Queue `job` for the launcher thread (started on first use, stopped by close())."""
+        with self._launcher_lock:
+            if self._launcher is None:
+                self._launcher = threading.Thread(target=self._launch_loop, name="stem-sandbox-launcher", daemon=True)
+                self._launcher.start()
+        self._launches.put((job, box))
 
     def _launch_loop(self) -> None:
         while True:
             item = self._launches.get()
             if item is _STOP:
                 return
-            start, box = item
+            job, box = item
             try:
-                box.put((True, start()))
-            except BaseException as exc:  # handed back to the caller's thread
-                box.put((False, exc))
+                value = job()
+            except BaseException as exc:  # handed back to the caller's thread (a queued job handles its own)
+                if box is not None:
+                    box.put((False, exc))
+                continue
+            if box is not None:
+                box.put((True, value))
 
     def _zygote(self, episode_dir: Path) -> "Zygote | None":
         """This episode's fork server, locked for the caller; None when it is busy or cannot start
@@ -326,14 +327,10 @@ class Sandbox:
 
     def close(self) -> None:
         self.close_fork_servers()
-        if self._launcher is not None:
+        if self._launcher is not None:  # queued pre-starts finish first; their workers are discarded below
             self._launches.put(_STOP)
             self._launcher.join(timeout=10)
             self._launcher = None
-        if self._spawner is not None:
-            self._requests.put(_STOP)
-            self._spawner.join(timeout=10)
-            self._spawner = None
         with self._pool:
             while self._ready:
                 self._discard(self._ready.pop())
