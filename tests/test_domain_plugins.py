@@ -118,7 +118,7 @@ def write_installed_plugin(site: Path) -> None:
                 return Episode(manifest=m, public_files={"word.txt": word, "rules.txt": self.rules},
                                private={"expected": {"word": word}})
 
-            def verify(self, episode, artifact, probes=None):
+            def verify(self, episode, artifact, record=None):
                 got = artifact.get("word") if isinstance(artifact, dict) else None
                 return [check("word", got == episode.private["expected"]["word"], "the word", got, "wrong word")]
 
@@ -146,7 +146,7 @@ BAD = {
     "gen_raises": "class D(type(GOOD)):\n    name, short = 'gen_raises', 'genr'\n"
                   "    def generate(self, seed, level, split='adhoc'):\n        raise ValueError('seed table missing')\n",
     "wrong_verdict": "class D(type(GOOD)):\n    name, short = 'wrong_verdict', 'wrongv'\n"
-                     "    def verify(self, episode, artifact, probes=None):\n        return 'looks fine'\n",
+                     "    def verify(self, episode, artifact, record=None):\n        return 'looks fine'\n",
     "not_deterministic": "import random as _r\nclass D(type(GOOD)):\n    name, short = 'not_deterministic', 'nondet'\n"
                          "    def generate(self, seed, level, split='adhoc'):\n"
                          "        return super().generate(seed + _r.randrange(10**6), level, split)\n",

@@ -38,7 +38,9 @@ def test_observations_follow_the_organ_contract_and_memory_is_carried(trade, tmp
     assert [o["turn"] for o in seen] == list(range(1, trade.manifest.min_turns + 1))
     assert [o["memory"].get("count", 0) for o in seen] == list(range(trade.manifest.min_turns))
     first, last = seen[0], seen[-1]
-    assert set(first) == {"domain_id", "episode_id", "turn", "final_turn", "event", "delta", "memory", "artifacts_dir"}
+    assert set(first) == {"domain_id", "episode_id", "turn", "turn_count", "final_turn", "event", "delta", "memory",
+                          "artifacts_dir"}
+    assert all(o["turn_count"] == len(trade.manifest.turns) for o in seen)  # every turn says how many there are
     assert first["event"] == "start" and "rules" in first["delta"] and "contract" in first["delta"]
     assert last["final_turn"] and last["event"] == "finalize" and "output_contract" in last["delta"]
     rows = [r for o in seen for r in o["delta"].get("market_rows", [])]
@@ -135,7 +137,7 @@ def test_probes_are_served_on_the_next_turn_by_the_environment(sec, tmp_path):
 
     result = EpisodeRunner(sec, tmp_path).run(turn)
     assert probed_results and all(set(p) == {"vector", "result"} for p in probed_results)
-    assert len(result.probes) == len(probed_results)
+    assert len(result.record) == len(probed_results)
     assert result.verdict.success, result.verdict.critique
 
 
@@ -153,11 +155,11 @@ def test_probe_limits_budget_and_undelivered_candidates(sec, tmp_path):
     result = EpisodeRunner(sec, tmp_path).run(turn)
     for t in (2, 3, sec.manifest.min_turns):
         notes += json.loads((tmp_path / f"turn_{t:02d}_result.json").read_text()).get("probe_notes", [])
-    assert len(result.probes) == 4  # the whole budget, never more
+    assert len(result.record) == 4  # the whole budget, never more
     assert any("not a delivered candidate" in n for n in notes)
     assert any("budget of 4" in n for n in notes)
     assert any("final turn are not served" in n for n in notes)
-    assert all(p["turn"] in (2, 3) for p in result.probes)
+    assert all(p["turn"] in (2, 3) for p in result.record)
 
 
 def test_per_turn_probe_limit():

@@ -43,7 +43,7 @@ def test_different_seeds_give_different_episodes(domain, seed, level):
 @given(domain=DOMAIN, seed=SEED, level=LEVEL)
 def test_solver_output_is_always_legal_and_passes(domain, seed, level):
     ep = domains.generate(domain, seed, level)
-    verdict = domains.verify(ep, artifact_of(ep), probes=[{"vector": ep.private["expected"].get("vector")}])
+    verdict = domains.verify(ep, artifact_of(ep), record=[{"vector": ep.private["expected"].get("vector")}])
     assert verdict.success, verdict.critique
 
 

@@ -17,7 +17,7 @@ def test_reference_artifact_passes_on_200_generated_episodes(domain, level):
     failures = []
     for seed in range(200):
         ep = domains.generate(domain, seed, level)
-        verdict = domains.verify(ep, artifact_of(ep), probes=[{"vector": ep.private["expected"].get("vector")}])
+        verdict = domains.verify(ep, artifact_of(ep), record=[{"vector": ep.private["expected"].get("vector")}])
         if not verdict.success:
             failures.append((seed, verdict.critique))
     assert failures == []

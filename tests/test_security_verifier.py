@@ -51,7 +51,7 @@ def test_forged_observation_is_flagged():
 
 def test_claim_never_probed_is_flagged_when_the_probe_log_is_known():
     ep = episodes(1)[0]
-    verdict = domains.verify(ep, artifact_of(ep), probes=[])
+    verdict = domains.verify(ep, artifact_of(ep), record=[])
     assert_fails_with(verdict, "claim_probed", "unverifiable_inference", "never probed")
 
 

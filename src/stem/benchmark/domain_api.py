@@ -3,9 +3,13 @@
 A domain has a name (and aliases), rules text, a seeded generator of episodes (public files, a turn
 schedule, and a private expected answer), a verifier that scores a submitted artifact with
 partial-credit checks, the levels it offers, and a reference artifact kept on the private side.
-Optionally it serves environment actions (security's probes: the environment, never the organ, runs
-the request and answers on the next turn) and names the public files a repair prompt should show
-in full. The organ contract does not change with the domain: the same loop writes organs for all.
+
+A domain may also keep an *environment* for each episode (`environment()`): state that lives
+beside the episode and answers the organ's `action` on every turn. The runner asks it what to add
+to each turn's delta (`observe`), hands it each response's action (`act`), writes its answers to the
+turn records, and at the end gives the verifier what it recorded (`record`). Security's probes and
+binpacking's placements are both environments; a plugin's own actions work the same way. The
+organ contract does not change with the domain: the same loop writes organs for all.
 
 A user's domain subclasses Domain in `benchmarks/domains/<name>/domain.py` (exposing an instance or
 the class as `DOMAIN`) or in an installed package under the entry point group `stem.domains`.
@@ -14,10 +18,44 @@ the class as `DOMAIN`) or in an installed package under the entry point group `s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from stem.benchmark.episode_model import Episode
-from stem.benchmark.verdict import Check
+from stem.benchmark.verdict import Check, Verdict
+
+Objective = Literal["pass", "climb"]
+
+
+class ActionFailure(Exception):
+    """Raised by an environment when an action must end the episode (e.g. an item placed where it
+    does not fit): the episode fails with `tag`, and `message` says what was wrong."""
+
+    def __init__(self, tag: str, message: str):
+        super().__init__(message)
+        self.tag, self.message = tag, message
+
+
+class Environment:
+    """One episode's environment. The runner calls, on every turn in order:
+
+    1. `observe(turn, delta, final)` -> a dict of keys added to that turn's delta (answers to the
+       previous turn's action, the environment's current state); `delta` is what the manifest's
+       loaders delivered on this turn, so the environment sees everything the organ sees;
+    2. the organ runs;
+    3. `act(turn, action, final)` with the response's `action` (None when it sent none) -> a dict
+       recorded in the turn's result (what the environment did with the action, notes); raise
+       ActionFailure to end the episode.
+    After the last turn (or a failure) `record()` is what the verifier scores: plain JSON.
+    Everything an environment returns must be plain JSON (dict/list/str/int/float/bool/None)."""
+
+    def observe(self, turn: int, delta: dict[str, Any], final: bool) -> dict[str, Any]:
+        return {}
+
+    def act(self, turn: int, action: dict[str, Any] | None, final: bool) -> dict[str, Any]:
+        return {}
+
+    def record(self) -> Any:
+        return None
 
 
 class Domain:
@@ -26,23 +64,26 @@ class Domain:
     short: str = ""  # prefix of generated episode ids: <short>-s<seed>-d<level>
     levels: tuple[int, ...] = (1,)
     rules: str = ""
-    transcript_files: tuple[str, ...] = ()  # public files a repair prompt shows in full
+    transcript_files: tuple[str, ...] = ()  # public files that decide an episode; prompts show them whole
+    objective: Objective = "pass"  # climb: training keeps improving the mean score after every train episode passes
+    scores_without_answer: bool = False  # verify() needs no private answer (it scores what the environment recorded)
 
     def generate(self, seed: int, level: int, split: str = "adhoc") -> Episode:
         """A deterministic episode for (seed, level): public files, manifest, private expected."""
         raise NotImplementedError
 
-    def verify(self, episode: Episode, artifact: Any, probes: list[dict] | None = None) -> list[Check]:
-        """Partial-credit checks of a submitted artifact (the verdict's score is the share passed)."""
+    def verify(self, episode: Episode, artifact: Any, record: Any = None) -> list[Check] | Verdict:
+        """Partial-credit checks of a submitted artifact (the verdict's score is the share passed).
+        `record` is what this episode's environment recorded (None for a domain without one)."""
         raise NotImplementedError
+
+    def environment(self, episode: Episode) -> Environment | None:
+        """A fresh environment for one run of `episode`, or None when the domain answers no actions."""
+        return None
 
     def reference_artifact(self, episode: Episode) -> Any:
         """The private reference answer in submission form."""
         return episode.private["expected"]
-
-    def probe(self, episode: Episode, request: str) -> str:
-        """Answer one environment action (only for domains whose manifests allow probes)."""
-        raise NotImplementedError(f"domain {self.name} serves no probes")
 
     def check_public(self, files: dict[str, str]) -> None:
         """Raise StemError when a stored episode's public files are unusable (default: no check)."""

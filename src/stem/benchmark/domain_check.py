@@ -151,8 +151,9 @@ def _level(domain: Domain, level: int, episodes: int, report: Report) -> bool:
                 return report.add(f"verify ({tag})", False, f"on a corrupted artifact ({what}): "
                                                            f"{type(exc).__name__}: {str(exc)[:160]}")
         leaks += _leaks(ep)
+        env = domain.environment(ep)  # observed turn by turn, as by an organ that never acts
         for spec in ep.manifest.turns:
-            obs = build_observation(ep, spec.turn, {})
+            obs = build_observation(ep, spec.turn, {}, env)
             try:
                 if json.loads(json.dumps(obs)) != obs:
                     not_json.append(f"{ep.episode_id} turn {spec.turn}")

@@ -31,7 +31,7 @@ _GENERATED_ID = re.compile(r"^(?P<short>[a-z][a-z0-9_]*)-s(?P<seed>\d+)-d(?P<dif
 
 class ModuleDomain(Domain):
     """A built-in domain: a module with DOMAIN, SHORT, ALIASES, DIFFICULTIES, RULES, generate, verify,
-    check_public (and, for probes, probe)."""
+    check_public (and, for an environment, environment)."""
 
     def __init__(self, module: ModuleType):
         self.module = module
@@ -43,17 +43,16 @@ class ModuleDomain(Domain):
     def generate(self, seed: int, level: int, split: str = "adhoc") -> Episode:
         return self.module.generate(seed, level, split)
 
-    def verify(self, episode: Episode, artifact: Any, probes: list[dict] | None = None) -> list[Check]:
-        extra = {"probes": probes} if self._takes_probes else {}
+    def verify(self, episode: Episode, artifact: Any, record: Any = None) -> list[Check]:
+        extra = {"probes": record} if self._takes_probes else {}
         return self.module.verify(episode.public_files, episode.private, artifact, **extra)
+
+    def environment(self, episode: Episode) -> Any:
+        make = getattr(self.module, "environment", None)
+        return make(episode) if make is not None else None
 
     def reference_artifact(self, episode: Episode) -> Any:
         return getattr(self.module, "reference_artifact", lambda ep: ep.private["expected"])(episode)
-
-    def probe(self, episode: Episode, request: str) -> str:
-        if not hasattr(self.module, "probe"):
-            return super().probe(episode, request)
-        return self.module.probe(episode.public_files, request)
 
     def check_public(self, files: dict[str, str]) -> None:
         self.module.check_public(files)
@@ -204,10 +203,21 @@ def parse_generated_id(episode_id: str) -> tuple[str, int, int] | None:
     return _aliases[m["short"]], int(m["seed"]), int(m["difficulty"])
 
 
-def verify(episode: Episode, artifact: Any, probes: list[dict] | None = None) -> Verdict:
+def environment(episode: Episode) -> Any:
+    """The episode's environment (None when its domain answers no actions); a domain that fails to
+    make one is one line naming it."""
     d = get(episode.domain)
     try:
-        result = d.verify(episode, artifact, probes)
+        return d.environment(episode)
+    except Exception as exc:
+        raise StemError(f"domain {d.name}: environment() raised {type(exc).__name__}: {str(exc)[:200]}; fix the "
+                        f"domain (stem domain check {d.name})") from None
+
+
+def verify(episode: Episode, artifact: Any, record: Any = None) -> Verdict:
+    d = get(episode.domain)
+    try:
+        result = d.verify(episode, artifact, record)
     except Exception as exc:
         raise StemError(f"domain {d.name}: verify() raised {type(exc).__name__}: {str(exc)[:200]}; fix the verifier "
                         f"(stem domain check {d.name})") from None

@@ -1,35 +1,29 @@
 """EpisodeRunner: drive any agent through an episode's turn schedule and hand the result to the verifier.
 
-The runner is agent-agnostic: it takes `turn(observation) -> response` (a dict, or JSON text).
-It carries memory between turns, serves security probes by running the toy target itself,
-writes turn_NN_{observation,action,result}.json when given a trace directory, and turns every
-way an agent can fail into its own tag.
+The runner is agent-agnostic: it takes `turn(observation) -> response` (see stem.turn_protocol). It
+carries memory between turns, asks the episode's environment (when its domain keeps one) what to add
+to each turn's delta and hands it each response's action, records every turn through a recorder,
+and turns every way an agent can fail into its own tag.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from stem.benchmark import domains
+from stem.benchmark.domain_api import ActionFailure, Environment
 from stem.benchmark.episode_model import Episode
-from stem.benchmark.manifest import TaskManifest, turn_delta
+from stem.benchmark.manifest import turn_delta
 from stem.benchmark.verdict import Check, Verdict, build_verdict, check, failed_verdict
 from stem.errors import StemError
 from stem.jsonio import write_json
+from stem.turn_protocol import TurnFailure, TurnFn, TurnReply
 
-TurnFn = Callable[[dict], Any]
-
-
-class TurnFailure(Exception):
-    """Raised by a turn function to report a structured failure (crash, timeout, limit, rejection)."""
-
-    def __init__(self, tag: str, message: str, line: int | None = None):
-        super().__init__(message)
-        self.tag, self.message, self.line = tag, message, line
+__all__ = ["EpisodeResult", "EpisodeRunner", "TurnFailure", "TurnFn", "TurnReply", "TurnRecorder", "TurnFiles",
+           "build_observation", "parse_response"]
 
 
 @dataclass
@@ -39,8 +33,33 @@ class EpisodeResult:
     verdict: Verdict
     turns_run: int
     artifact: Any = None
-    probes: list[dict] = field(default_factory=list)
+    record: Any = None  # what the episode's environment recorded (security: the probe log)
     failure: dict | None = None
+
+
+class TurnRecorder(Protocol):
+    """Where the runner puts what happened. `response` is the organ's parsed response, {"raw": text}
+    when it was not a JSON object, or None when the turn produced no response at all."""
+
+    def turn(self, turn: int, observation: dict, response: dict | None, result: dict) -> None: ...
+
+    def verdict(self, verdict: dict) -> None: ...
+
+
+class TurnFiles:
+    """A recorder writing turn_NN_{observation,action,result}.json and verdict.json into one folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def turn(self, turn: int, observation: dict, response: dict | None, result: dict) -> None:
+        write_json(self.folder / f"turn_{turn:02d}_observation.json", observation)
+        if response is not None:
+            write_json(self.folder / f"turn_{turn:02d}_action.json", response)
+        write_json(self.folder / f"turn_{turn:02d}_result.json", result)
+
+    def verdict(self, verdict: dict) -> None:
+        write_json(self.folder / "verdict.json", verdict)
 
 
 def parse_response(raw: Any) -> tuple[dict | None, str | None, str]:
@@ -48,7 +67,7 @@ def parse_response(raw: Any) -> tuple[dict | None, str | None, str]:
     if isinstance(raw, (str, bytes)):
         try:
             raw = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             return None, "non_json_output", f"the response is not JSON ({exc})"
     if raw is None:
         return None, "multi_turn_collapse", "no response: the agent stopped before the episode ended"
@@ -66,128 +85,140 @@ def _has_trace(response: dict) -> bool:
     return isinstance(trace, list) and len(trace) > 0
 
 
-def probe_status(manifest: TaskManifest, used: int) -> dict[str, Any]:
-    """What an organ needs to plan its probes: the episode's total budget (None: unlimited), the
-    per-turn limit, how many probes it has used and how many are left (None: unlimited)."""
-    budget = manifest.probe_budget
-    return {"budget": budget, "per_turn_limit": manifest.probe_limit_per_turn, "used": used,
-            "left": None if budget is None else max(0, budget - used)}
+FRESH = "fresh"
 
 
-def build_observation(episode: Episode, turn: int, memory: dict, probe_results: list[dict] | None = None,
-                      probes_used: int = 0, artifacts_dir: str = "") -> dict[str, Any]:
-    """The observation an organ receives on `turn`: the loaders' delta, probe results of the previous
-    turn and the probe status when the episode offers probes, the output contract on the final turn."""
+def build_observation(episode: Episode, turn: int, memory: dict, env: Environment | None | str = FRESH,
+                      artifacts_dir: str = "") -> dict[str, Any]:
+    """The observation an organ receives on `turn`: the loaders' delta, what the environment adds
+    (its answers to the previous action, its state), the output contract on the final turn. The
+    runner passes its episode's environment and calls this for the turns in order; the default, a
+    fresh environment, shows a turn as an organ that never acted would see it (prompt samples)."""
     m = episode.manifest
+    if env == FRESH:
+        env = domains.environment(episode)
     spec = m.turns[turn - 1]
     delta = turn_delta(spec, episode.public_files)
-    if probe_results:
-        delta["probe_results"] = probe_results
-    if m.probe_limit_per_turn:
-        delta["probe_status"] = probe_status(m, probes_used)
     is_final = spec.turn == m.turns[-1].turn
+    if env is not None:
+        delta.update(env.observe(spec.turn, delta, is_final))
     if is_final:
         delta["output_contract"] = m.output_contract.model_dump()
-    return {"domain_id": m.domain, "episode_id": m.episode_id, "turn": spec.turn, "final_turn": is_final,
-            "event": spec.event, "delta": delta, "memory": memory, "artifacts_dir": artifacts_dir}
+    return {"domain_id": m.domain, "episode_id": m.episode_id, "turn": spec.turn, "turn_count": len(m.turns),
+            "final_turn": is_final, "event": spec.event, "delta": delta, "memory": memory,
+            "artifacts_dir": artifacts_dir}
 
 
 class EpisodeRunner:
-    def __init__(self, episode: Episode, trace_dir: Path | None = None, artifacts_dir: str = ""):
+    def __init__(self, episode: Episode, trace_dir: Path | None = None, artifacts_dir: str = "",
+                 recorder: TurnRecorder | None = None):
         self.episode = episode
-        self.trace_dir = trace_dir
         self.artifacts_dir = artifacts_dir
+        self.recorder = recorder if recorder is not None else (TurnFiles(trace_dir) if trace_dir is not None else None)
 
-    def _write(self, turn: int, kind: str, data: Any) -> None:
-        if self.trace_dir is not None:
-            write_json(self.trace_dir / f"turn_{turn:02d}_{kind}.json", data)
-
-    def _serve_probes(self, request: Any, delivered: list[str], used: int) -> tuple[list[dict], list[str]]:
-        m = self.episode.manifest
-        if not isinstance(request, list) or not all(isinstance(v, str) for v in request):
-            return [], ["probe must be a list of candidate strings"]
-        served, notes = [], []
-        for vector in request:
-            if len(served) >= m.probe_limit_per_turn:
-                notes.append(f"probe limit of {m.probe_limit_per_turn} per turn reached; '{vector}' not run")
-            elif m.probe_budget is not None and used + len(served) >= m.probe_budget:
-                notes.append(f"probe budget of {m.probe_budget} used up; '{vector}' not run")
-            elif vector not in delivered:
-                notes.append(f"'{vector}' is not a delivered candidate; not run")
-            else:
-                served.append({"vector": vector, "result": domains.get(self.episode.domain).probe(self.episode, vector)})
-        return served, notes
+    def _record(self, turn: int, observation: dict, response: dict | None, result: dict) -> None:
+        if self.recorder is not None:
+            self.recorder.turn(turn, observation, response, result)
 
     def run(self, turn_fn: TurnFn) -> EpisodeResult:
         ep, m = self.episode, self.episode.manifest
-        final_turn = m.turns[-1].turn
         memory: dict = {}
-        pending: list[dict] = []
-        probes: list[dict] = []
-        delivered: list[str] = []
         traced_turns: list[int] = []
         artifact: Any = None
         failure: dict | None = None
         turns_run = 0
-        for spec in m.turns:
-            observation = build_observation(ep, spec.turn, memory, pending, len(probes), self.artifacts_dir)
-            delta, pending = observation["delta"], []
-            if isinstance(delta.get("candidates"), list):
-                delivered.extend(delta["candidates"])
-            is_final = observation["final_turn"]
-            self._write(spec.turn, "observation", observation)
+        env: Environment | None = None
+        try:
+            env = domains.environment(ep)
+        except StemError as exc:
+            failure = {"tag": "environment_error", "message": str(exc), "line": None, "turn": 1}
+        for spec in ([] if failure else m.turns):
             turns_run = spec.turn
-            try:
-                raw = turn_fn(observation)
-            except TurnFailure as exc:
-                failure = {"tag": exc.tag, "message": exc.message, "line": exc.line, "turn": spec.turn}
-            except Exception as exc:  # the agent's bug, not ours: record it, do not crash the harness
-                failure = {"tag": "runtime_exception", "message": f"{type(exc).__name__}: {exc}", "line": None,
-                           "turn": spec.turn}
+            failure, memory, artifact = self._turn(turn_fn, spec.turn, memory, env, traced_turns)
             if failure:
-                self._write(spec.turn, "result", {"failure": failure})
                 break
-            response, tag, message = parse_response(raw)
-            self._write(spec.turn, "action", response if response is not None else {"raw": str(raw)[:4000]})
-            if tag:
-                if tag == "multi_turn_collapse":
-                    message += f" (turn {spec.turn} of {final_turn}; the episode needs at least {m.min_turns} turns)"
-                failure = {"tag": tag, "message": message, "line": None, "turn": spec.turn}
-                self._write(spec.turn, "result", {"failure": failure})
-                break
-            if _has_trace(response):
-                traced_turns.append(spec.turn)
-            memory = response.get("memory") or {}
-            result: dict[str, Any] = {}
-            if not is_final and "artifact" in response:
-                failure = {"tag": "multi_turn_collapse", "line": None, "turn": spec.turn,
-                           "message": f"final artifact submitted on turn {spec.turn}, before the final turn "
-                                      f"{final_turn} (the episode needs at least {m.min_turns} turns)"}
-                self._write(spec.turn, "result", {"failure": failure})
-                break
-            action = response.get("action") or {}
-            if "probe" in action:
-                if is_final:
-                    result["probe_notes"] = ["probes requested on the final turn are not served"]
-                else:
-                    served, notes = self._serve_probes(action["probe"], delivered, len(probes))
-                    for item in served:
-                        probes.append({**item, "turn": spec.turn})
-                    pending = served
-                    result["probe_results"] = served
-                    if notes:
-                        result["probe_notes"] = notes
-            if is_final:
-                artifact = response.get("artifact")
-                result["limitations"] = response.get("limitations")
-            self._write(spec.turn, "result", result)
+        record = None
+        if env is not None:
+            try:
+                record = env.record()
+            except Exception as exc:  # a domain's bug fails the episode, never the run
+                failure = failure or {"tag": "environment_error", "line": None, "turn": turns_run,
+                                      "message": f"domain {ep.domain}: environment record() raised "
+                                                 f"{type(exc).__name__}: {str(exc)[:200]}"}
+        verdict = self._verdict(failure, artifact, record, traced_turns, turns_run)
+        if self.recorder is not None:
+            self.recorder.verdict(verdict.model_dump())
+        return EpisodeResult(m.episode_id, m.domain, verdict, turns_run, artifact, record, failure)
 
-        verdict = self._verdict(failure, artifact, probes, traced_turns, turns_run)
-        if self.trace_dir is not None:
-            write_json(self.trace_dir / "verdict.json", verdict.model_dump())
-        return EpisodeResult(m.episode_id, m.domain, verdict, turns_run, artifact, probes, failure)
+    def _turn(self, turn_fn: TurnFn, turn: int, memory: dict, env: Environment | None,
+              traced_turns: list[int]) -> tuple[dict | None, dict, Any]:
+        """One turn: (the failure that ends the episode or None, the memory to carry, the artifact)."""
+        m = self.episode.manifest
+        final_turn = m.turns[-1].turn
+        try:
+            observation = build_observation(self.episode, turn, memory, env, self.artifacts_dir)
+        except Exception as exc:  # the environment's observe() is domain code
+            failure = {"tag": "environment_error", "line": None, "turn": turn,
+                       "message": f"domain {self.episode.domain}: environment observe() raised "
+                                  f"{type(exc).__name__}: {str(exc)[:200]}"}
+            self._record(turn, {"turn": turn}, None, {"failure": failure})
+            return failure, memory, None
+        is_final = observation["final_turn"]
+        output = None
+        try:
+            raw = turn_fn(observation)
+        except TurnFailure as exc:
+            failure = {"tag": exc.tag, "message": exc.message, "line": exc.line, "turn": turn}
+            self._record(turn, observation, None, {"failure": failure, **({"output": exc.output} if exc.output else {})})
+            return failure, memory, None
+        except Exception as exc:  # the agent's bug, not ours: record it, do not crash the harness
+            failure = {"tag": "runtime_exception", "message": f"{type(exc).__name__}: {exc}", "line": None, "turn": turn}
+            self._record(turn, observation, None, {"failure": failure})
+            return failure, memory, None
+        if isinstance(raw, TurnReply):
+            raw, output = raw.response, raw.output
+        base: dict[str, Any] = {"output": output} if output else {}
+        response, tag, message = parse_response(raw)
+        shown = response if response is not None else {"raw": str(raw)[:4000]}
+        if tag:
+            if tag == "multi_turn_collapse":
+                message += f" (turn {turn} of {final_turn}; the episode needs at least {m.min_turns} turns)"
+            failure = {"tag": tag, "message": message, "line": None, "turn": turn}
+            self._record(turn, observation, shown, {**base, "failure": failure})
+            return failure, memory, None
+        if _has_trace(response):
+            traced_turns.append(turn)
+        if not is_final and "artifact" in response:
+            failure = {"tag": "multi_turn_collapse", "line": None, "turn": turn,
+                       "message": f"final artifact submitted on turn {turn}, before the final turn "
+                                  f"{final_turn} (the episode needs at least {m.min_turns} turns)"}
+            self._record(turn, observation, response, {**base, "failure": failure})
+            return failure, memory, None
+        result: dict[str, Any] = dict(base)
+        action = response.get("action") or None
+        if env is not None:
+            try:
+                result.update(env.act(turn, action, is_final))
+            except ActionFailure as exc:
+                failure = {"tag": exc.tag, "message": exc.message, "line": None, "turn": turn}
+                self._record(turn, observation, response, {**result, "failure": failure})
+                return failure, memory, None
+            except Exception as exc:  # domain code: its bug fails this episode with the reason
+                failure = {"tag": "environment_error", "line": None, "turn": turn,
+                           "message": f"domain {self.episode.domain}: environment act() raised "
+                                      f"{type(exc).__name__}: {str(exc)[:200]}"}
+                self._record(turn, observation, response, {**result, "failure": failure})
+                return failure, memory, None
+        elif action:
+            result["action_notes"] = [f"domain {self.episode.domain} answers no actions; the action was ignored"]
+        artifact = None
+        if is_final:
+            artifact = response.get("artifact")
+            result["limitations"] = response.get("limitations")
+        self._record(turn, observation, response, result)
+        return None, response.get("memory") or {}, artifact
 
-    def _verdict(self, failure: dict | None, artifact: Any, probes: list[dict], traced: list[int],
+    def _verdict(self, failure: dict | None, artifact: Any, record: Any, traced: list[int],
                  turns_run: int) -> Verdict:
         m = self.episode.manifest
         if failure:
@@ -198,7 +229,7 @@ class EpisodeRunner:
                                   f"no 'artifact' in the final turn's response; required keys: "
                                   f"{', '.join(m.output_contract.artifact_keys)}")
         try:
-            base = domains.verify(self.episode, artifact, probes)
+            base = domains.verify(self.episode, artifact, record)
         except StemError as exc:  # a broken verifier fails the episode with its reason, not the run
             return failed_verdict("verifier_error", str(exc))
         missing = [t for t in range(1, turns_run + 1) if t not in traced]

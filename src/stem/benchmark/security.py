@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from stem.benchmark.domain_api import Environment
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.security_targets import FAMILIES, PROTECTED, TWO_STAGE, run_target
@@ -172,3 +173,69 @@ def verify(files: dict[str, str], private: dict[str, Any], artifact: Any,
 def probe(files: dict[str, str], request: str) -> str:
     """The environment runs the toy target on one delivered candidate (never the organ)."""
     return run_target(files["target.py"], request)
+
+
+def probe_status(manifest: TaskManifest, used: int) -> dict[str, Any]:
+    """What an organ needs to plan its probes: the episode's total budget (None: unlimited), the
+    per-turn limit, how many probes it has used and how many are left (None: unlimited)."""
+    budget = manifest.probe_budget
+    return {"budget": budget, "per_turn_limit": manifest.probe_limit_per_turn, "used": used,
+            "left": None if budget is None else max(0, budget - used)}
+
+
+class ProbeEnvironment(Environment):
+    """Security's environment: it runs the toy target on the candidates an organ asks to probe (at
+    most the per-turn limit, within the episode's budget, only candidates already delivered) and
+    answers in the next turn's delta; every turn's delta carries the probe status. The probe log is
+    what the verifier checks the claim against."""
+
+    def __init__(self, episode: Episode):
+        self.episode = episode
+        self.manifest = episode.manifest
+        self.delivered: list[str] = []
+        self.probes: list[dict] = []
+        self.pending: list[dict] = []
+
+    def observe(self, turn: int, delta: dict[str, Any], final: bool) -> dict[str, Any]:
+        if isinstance(delta.get("candidates"), list):
+            self.delivered.extend(delta["candidates"])
+        out: dict[str, Any] = {}
+        if self.pending:
+            out["probe_results"] = self.pending
+        self.pending = []
+        out["probe_status"] = probe_status(self.manifest, len(self.probes))
+        return out
+
+    def act(self, turn: int, action: dict[str, Any] | None, final: bool) -> dict[str, Any]:
+        if not action or "probe" not in action:
+            return {}
+        if final:
+            return {"probe_notes": ["probes requested on the final turn are not served"]}
+        served, notes = self._serve(action["probe"])
+        self.probes += [{**item, "turn": turn} for item in served]
+        self.pending = served
+        return {"probe_results": served, **({"probe_notes": notes} if notes else {})}
+
+    def _serve(self, request: Any) -> tuple[list[dict], list[str]]:
+        m = self.manifest
+        if not isinstance(request, list) or not all(isinstance(v, str) for v in request):
+            return [], ["probe must be a list of candidate strings"]
+        served, notes = [], []
+        for vector in request:
+            if len(served) >= m.probe_limit_per_turn:
+                notes.append(f"probe limit of {m.probe_limit_per_turn} per turn reached; '{vector}' not run")
+            elif m.probe_budget is not None and len(self.probes) + len(served) >= m.probe_budget:
+                notes.append(f"probe budget of {m.probe_budget} used up; '{vector}' not run")
+            elif vector not in self.delivered:
+                notes.append(f"'{vector}' is not a delivered candidate; not run")
+            else:
+                served.append({"vector": vector, "result": probe(self.episode.public_files, vector)})
+        return served, notes
+
+    def record(self) -> list[dict]:
+        return self.probes
+
+
+def environment(episode: Episode) -> Environment | None:
+    """Episodes whose manifest allows probes get a probe environment."""
+    return ProbeEnvironment(episode) if episode.manifest.probe_limit_per_turn else None

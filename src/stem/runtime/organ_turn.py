@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stem.benchmark.episode import TurnFailure, TurnFn
+from stem.turn_protocol import TurnFailure, TurnFn
 from stem.runtime.sandbox import Sandbox
 from stem.runtime.validator import ValidationReport, validate
 
