@@ -66,6 +66,7 @@ class Domain:
     rules: str = ""
     transcript_files: tuple[str, ...] = ()  # public files that decide an episode; prompts show them whole
     objective: Objective = "pass"  # climb: training keeps improving the mean score after every train episode passes
+    score_rule: str = "the share of its verdict's checks that pass"  # how an episode's score is computed, for prompts
     scores_without_answer: bool = False  # verify() needs no private answer (it scores what the environment recorded)
 
     def generate(self, seed: int, level: int, split: str = "adhoc") -> Episode:

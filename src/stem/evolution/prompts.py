@@ -16,13 +16,14 @@ from stem.benchmark.episode import build_observation
 from stem.benchmark.episode_model import Episode
 from stem.errors import StemError
 from stem.evolution import scars as scarlib
-from stem.evolution.pareto import Member
+from stem.evolution.pareto import Member, best
 from stem.evolution.roles import Role
+from stem.run_models import NearMiss
 from stem.evolution.transcripts import compact
 from stem.runtime.validator import ALLOWED_IMPORTS
 
-TEMPLATES = ("system", "organ_contract", "new_organ", "repair_organ", "crossover_organ", "repair_json",
-             "exploration_angles")
+TEMPLATES = ("system", "organ_contract", "new_organ", "repair_organ", "crossover_organ", "revise_organ", "repair_json",
+             "exploration_angles", "edit_instructions", "objective_pass", "objective_climb")
 SAMPLE_CHARS = 6000
 IMMIGRANT_SCARS = 24
 
@@ -96,19 +97,26 @@ def rejected_text(rejected: list[dict], limit: int = 6) -> str:
     return "\n".join(f"- gen {r['generation']} {r['organ']}: {r['reason']}" for r in rejected[-limit:])
 
 
+def _numbers(values: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:g}" if float(v).is_integer() else f"{k} {v:.4f}" for k, v in sorted(values.items()))
+
+
 def _result_word(member: Member, episode_id: str) -> str:
     score = member.scores.get(episode_id)
     if score is None:
         return "not run"
-    return f"{'pass' if episode_id in member.passed_ids else 'FAIL'} {score:.2f}"
+    numbers = member.details.get(episode_id)
+    shown = f"{score:.2f}" if abs(round(score, 2) - score) < 1e-9 else f"{score:.4f}"
+    return (f"{'pass' if episode_id in member.passed_ids else 'FAIL'} {shown}"
+            + (f" ({_numbers(numbers)})" if numbers else ""))
 
 
-def per_episode_text(members: list[Member], train: list[Episode]) -> str:
+def per_episode_text(members: list[Member], train: list[Episode], indent: str = "") -> str:
     labels = "ABCDEFGH"
     lines = []
     for ep in train:
         cols = [(f"{labels[i]} " if len(members) > 1 else "") + _result_word(m, ep.episode_id) for i, m in enumerate(members)]
-        lines.append(f"- {ep.episode_id} (level {ep.manifest.difficulty}): {' | '.join(cols)}")
+        lines.append(f"{indent}- {ep.episode_id} (level {ep.manifest.difficulty}): {' | '.join(cols)}")
     return "\n".join(lines)
 
 
@@ -133,6 +141,34 @@ class Parent:
 
 
 @dataclass
+class Revision:
+    """A near miss of the previous generation and its source (the part that arrived, when cut off)."""
+    near_miss: NearMiss
+    source: str
+
+
+@dataclass(frozen=True)
+class Objective:
+    """How the domain's training is judged and stopped, as the prompt states it."""
+    kind: str = "pass"  # pass | climb
+    score_rule: str = "the share of its verdict's checks that pass"
+    max_epochs: int = 6
+    patience: int = 3
+    min_delta: float = 0.001
+
+
+def rejection_text(near_miss: NearMiss, source: str) -> str:
+    """Each rejection with its rule, place and message, and the source line it points at."""
+    lines = source.splitlines()
+    out = []
+    for r in near_miss.rejections:
+        out.append(f"- {r.rule} at line {r.line}:{r.col}: {r.message}")
+        if r.rule not in ("too_large", "too_many_nodes", "too_deep") and 1 <= r.line <= len(lines):
+            out.append(f"    line {r.line}: {lines[r.line - 1].strip()[:200]}")
+    return "\n".join(out) or f"- {near_miss.reason}"
+
+
+@dataclass
 class GenerationPrompts:
     """Everything one generation's prompts are built from (TRAIN material only)."""
     templates: dict[str, str]
@@ -147,7 +183,31 @@ class GenerationPrompts:
     rejected: list[dict]
     stagnating: bool = False
     stagnant_for: int = 0
+    objective: Objective = field(default_factory=Objective)
+    revisions: dict[str, Revision] = field(default_factory=dict)  # organ name -> near miss to revise
     _sample: str | None = field(default=None, repr=False)
+
+    def standing(self, role: Role) -> str:
+        """The numbers a candidate has to beat: the front's best and (repairs, crossovers) its parents,
+        per training episode with what the verdicts reported."""
+        top = best(self.front)
+        if top is None:
+            return "(no organ scores yet on the training episodes)"
+        shown = [top] + [self.parents[n].member for n in role.parents if n in self.parents
+                         and self.parents[n].member.organ.name != top.organ.name]
+        lines = []
+        for m in shown:
+            label = "front best" if m is top else "parent"
+            lines.append(f"- {label} {m.organ.name}: mean score {m.score:.4f}, passes {m.passed}/{len(self.train)}")
+            lines.append(per_episode_text([m], self.train, indent="    "))
+        return "\n".join(lines)
+
+    def objective_text(self, role: Role) -> str:
+        o = self.objective
+        template = self.templates["objective_climb" if o.kind == "climb" else "objective_pass"]
+        return template.format(score_rule=o.score_rule, domain=self.domain, train_count=len(self.train),
+                               max_epochs=o.max_epochs, patience=o.patience, min_delta=o.min_delta,
+                               standing=self.standing(role)).strip()
 
     def common(self, index: int) -> dict:
         if self._sample is None:
@@ -163,7 +223,8 @@ class GenerationPrompts:
                 "rules": sample_episode(self.train).public_files.get("rules.txt", ""),
                 "observation_sample": self._sample, "scars": scarlib.render(scars),
                 "rejected": rejected_text(self.rejected), "candidate_header": self.header(index),
-                "approaches_title": title, "approaches": approaches_text(self.front, len(self.train))}
+                "approaches_title": title, "approaches": approaches_text(self.front, len(self.train)),
+                "objective": self.objective_text(role)}
 
     def header(self, index: int) -> str:
         role, count = self.roles[index - 1], len(self.roles)
@@ -177,9 +238,26 @@ class GenerationPrompts:
         role = self.roles[index - 1]
         fill = self.common(index)
         t = self.templates
-        if role.kind == "repair":
+        if role.kind == "revise":
+            r = self.revisions[role.parents[0]]
+            cut = r.near_miss.kind == "cut_off"
+            note = (f"; the part that arrived before the answer was cut off, {len(r.source)} characters" if cut
+                    else f", {len(r.source.encode('utf-8'))} bytes")
+            edits = ("EDITS ARE NOT ACCEPTED for a cut-off answer: send the complete module as \"source\", shorter "
+                     "than the one that was cut off." if cut else
+                     t["edit_instructions"].replace("{edit_target}", "the rejected organ above").strip())
+            user = t["revise_organ"].format(near_miss_reason=r.near_miss.reason, near_miss_name=r.near_miss.organ,
+                                            source_note=note, near_miss_source=r.source,
+                                            rejection=rejection_text(r.near_miss, r.source), edit_instructions=edits,
+                                            **fill)
+        elif role.kind == "repair":
             p = self.parents[role.parents[0]]
-            user = t["repair_organ"].format(parent_name=p.member.organ.name, parent_source=p.source,
+            climbing = self.objective.kind == "climb" and p.member.all_pass
+            note = ("It passes every training episode; raise its score (see the numbers to beat)." if climbing
+                    else "It runs but fails some training episodes.")
+            user = t["repair_organ"].format(repair_note=note, parent_name=p.member.organ.name, parent_source=p.source,
+                                            edit_instructions=t["edit_instructions"].replace(
+                                                "{edit_target}", "the parent organ's source above").strip(),
                                             parent_score=p.member.score,
                                             parent_passed=f"{p.member.passed}/{len(self.train)} training episodes",
                                             parent_results=per_episode_text([p.member], self.train),
