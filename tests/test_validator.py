@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stem.runtime.validator import ALLOWED_IMPORTS, MAX_BYTES, derived_banned_attrs, validate
+from stem.runtime.validator import ALLOWED_IMPORTS, MAX_BYTES, MAX_DEPTH, MAX_NODES, derived_banned_attrs, validate
 
 OK_RUN = "def run(observation):\n    return {'trace': ['x']}\n"
 
@@ -74,7 +74,8 @@ def test_fixture_literals_are_rejected_when_given():
 
 def test_fail_closed_on_size_depth_and_recursion():
     assert rules("x = 1\n" * (MAX_BYTES // 5)) == ["too_large"]
-    assert rules("def run(observation):\n    return " + "[" * 80 + "]" * 80 + "\n") == ["too_deep"]
+    assert rules(elif_chain(MAX_DEPTH)) == ["too_deep"]  # an elif chain of n branches nests n + 5 deep
+    assert rules("def run(observation):\n    return [" + "0," * (MAX_NODES + 10) + "]\n") == ["too_many_nodes"]
     assert rules("def run(observation):\n    return " + "-" * 20000 + "1\n")[0] in {"unparseable", "too_deep", "syntax_error"}
     assert rules("def run(observation:\n") == ["syntax_error"]
     assert rules(b"def run(o):\n    return '\xff'\n")[0] in {"unparseable", "syntax_error"}
@@ -83,3 +84,28 @@ def test_fail_closed_on_size_depth_and_recursion():
 def test_allowed_imports_are_accepted():
     src = "".join(f"import {m}\n" for m in sorted(ALLOWED_IMPORTS)) + OK_RUN
     assert validate(src).ok, validate(src).summary()
+
+
+def elif_chain(branches: int) -> str:
+    return ("def run(observation):\n    x = len(observation)\n    y = 0\n    if x == 0:\n        y = 1\n"
+            + "".join(f"    elif x == {i}:\n        y = {i}\n" for i in range(1, branches))
+            + "    return {'trace': [str(y)]}\n")
+
+
+def helpers_module(target_bytes: int) -> str:
+    """Plain code of about target_bytes: many small helpers with loops and dict lookups."""
+    parts, i = [], 0
+    while sum(map(len, parts)) < target_bytes:
+        parts.append(f"def helper_{i}(rows, table):\n    total = 0\n    for row in rows:\n"
+                     f"        key = str(row.get('k', '')).lower()\n        if key in table:\n"
+                     f"            total += table[key] * {i % 7 + 1}\n        elif key:\n            total -= 1\n"
+                     f"    return {{'total': total, 'n': len(rows)}}\n\n\n")
+        i += 1
+    return "".join(parts) + "def run(observation):\n    return {'trace': [str(helper_0([], {}))]}\n"
+
+
+def test_organs_of_the_size_capable_models_write_fit_the_caps():
+    big = helpers_module(MAX_BYTES - 2000)  # e.g. the 99 KB interpreter a 64 KB cap once refused
+    assert 0 < MAX_BYTES - len(big.encode()) < 3000
+    assert validate(big).ok, validate(big).summary()
+    assert validate(elif_chain(MAX_DEPTH - 10)).ok  # a long opcode dispatch
