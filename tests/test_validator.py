@@ -109,3 +109,43 @@ def test_organs_of_the_size_capable_models_write_fit_the_caps():
     assert 0 < MAX_BYTES - len(big.encode()) < 3000
     assert validate(big).ok, validate(big).summary()
     assert validate(elif_chain(MAX_DEPTH - 10)).ok  # a long opcode dispatch
+
+
+AST_READER = '''import ast
+
+
+class Calls(ast.NodeVisitor):
+    def __init__(self):
+        self.found = []
+
+    def visit_Call(self, node):
+        self.found.append(ast.unparse(node.func))
+        self.generic_visit(node)
+
+
+def run(observation):
+    tree = ast.parse(observation["delta"]["target_source"])
+    visitor = Calls()
+    visitor.visit(tree)
+    consts = [ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)]
+    funcs = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+    return {"trace": [ast.dump(tree)[:80]], "memory": {"calls": visitor.found, "consts": consts, "funcs": funcs}}
+'''
+
+
+def test_ast_reads_source_but_its_escape_hatches_are_refused():
+    assert "ast" in ALLOWED_IMPORTS
+    assert validate(AST_READER).ok, validate(AST_READER).summary()
+    assert {"contextmanager", "nullcontext", "sys"} <= derived_banned_attrs()  # ast's re-exports of other modules
+    cases = {
+        "import ast\ndef run(o):\n    return dict(ast.iter_fields(run))\n": "banned_attribute",
+        "from ast import iter_fields\n" + OK_RUN: "banned_import_name",
+        "import ast\nclass T(ast.NodeTransformer):\n    x = 1\n" + OK_RUN: "banned_attribute",
+        "from ast import NodeTransformer\n" + OK_RUN: "banned_import_name",
+        "import ast\ndef run(o):\n    ast.main()\n    return {}\n": "banned_attribute",
+        "import ast\ndef run(o):\n    return compile(ast.parse('1'), 'x', 'eval')\n": "banned_name",
+        "import ast\ndef run(o):\n    return ast.sys.modules\n": "banned_attribute",
+        "import ast\ndef run(o):\n    with ast.nullcontext():\n        return {}\n": "banned_attribute",
+    }
+    for source, rule in cases.items():
+        assert rule in rules(source), (source, rules(source))

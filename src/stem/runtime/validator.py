@@ -14,10 +14,12 @@ import string
 import types
 from dataclasses import asdict, dataclass, field
 
+# ast is here for reading source (a security target is Python): parse, walk, NodeVisitor, literal_eval,
+# unparse. It makes no code object without compile (a banned name); see tests/perf/ast_for_organs.py.
 ALLOWED_IMPORTS = frozenset({
     "json", "csv", "re", "math", "cmath", "statistics", "collections", "collections.abc", "itertools",
     "functools", "heapq", "bisect", "decimal", "fractions", "datetime", "string", "textwrap", "typing",
-    "dataclasses", "enum", "operator", "copy", "random", "unicodedata", "difflib", "numbers",
+    "dataclasses", "enum", "operator", "copy", "random", "unicodedata", "difflib", "numbers", "ast",
 })
 BANNED_NAMES = frozenset({
     "eval", "exec", "compile", "getattr", "setattr", "delattr", "vars", "globals", "locals", "open",
@@ -30,6 +32,9 @@ BANNED_ATTRS = frozenset({
     "cr_frame", "cr_code", "ag_frame", "ag_code", "tb_frame", "tb_next", "co_code", "co_consts",
     "format_map", "vformat", "get_field", "attrgetter", "methodcaller", "mro", "Formatter",
     "system", "popen", "spawn", "fork", "load_module", "exec_module",
+    # ast: iter_fields reads any attribute named in an object's _fields (a getattr: it reaches a
+    # function's globals), NodeTransformer sets and deletes them, main() reads stdin or a file and prints
+    "iter_fields", "NodeTransformer", "main",
 })
 ALLOWED_DUNDER_DEFS = frozenset({"__init__", "__repr__", "__str__", "__lt__", "__eq__", "__hash__", "__len__"})
 ALLOWED_DECORATORS = frozenset({
