@@ -114,7 +114,7 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
     prompts = promptlib.GenerationPrompts(
         ctx.templates, domain, g, train, roles, parents, front, dstate.last_failures, scars,
         [r for r in state["rejected"] if r["domain"] == domain], stagnating, rolelib.generations_without_gain(history),
-        objective, revisions)
+        objective, revisions, max_answer_chars=ctx.settings.llm.max_answer_chars)
     messages = {i: prompts.messages(i) for i in range(1, len(roles) + 1)}
     gdir = gen_dir(log.path, g)
     gdir.mkdir(parents=True, exist_ok=True)
