@@ -76,7 +76,7 @@ def main() -> None:
         print(" | ".join(str(x) for x in (
             name, r["distribution"], r["items"], r["episodes"], f'{r["first_fit_excess_pct"]:.2f}',
             f'{r["best_fit_excess_pct"]:.2f}', f'{r["reference_excess_pct"]:.2f}',
-            f'{r["reference_learned_excess_pct"]:.2f}', f'-{r["reduction_vs_best_fit_pct"]}%',
+            f'{r["reference_learned_excess_pct"]:.2f}', f'{-r["reduction_vs_best_fit_pct"]:+.1f}%',
             f'{100 * r["first_fit_pass_share"]:.1f}%', f'{100 * r["best_fit_pass_share"]:.1f}%',
             f'{r["reference_seconds_mean"]:.3f}', f'{r["reference_seconds_max"]:.3f}')))
 

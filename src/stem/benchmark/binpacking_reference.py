@@ -36,8 +36,8 @@ share ``close(g)`` can close a gap of ``g`` (one item of size exactly ``g``, or,
 given bin is closed with probability about ``1 - exp(-kappa * M * close(g) / n)``. The estimated
 waste of the bin is therefore ``g * exp(-kappa * M * close(g) / n)``. Placing the item in a bin with
 gap ``r`` changes the estimate by ``waste(r - s) - waste(r)`` (the new gap joins its crowd, the old one
-leaves its crowd); opening a new bin adds ``waste(capacity - s)``. The smallest change wins; ties go to
-the tightest bin. Consequences: exact fits are taken, gaps no item is likely to close (tiny gaps,
+leaves its crowd); opening a new bin adds ``waste(capacity - s)``. The smallest change wins; among open
+bins ties go to the tightest, and an open bin must beat a new bin strictly. Consequences: exact fits are taken, gaps no item is likely to close (tiny gaps,
 crowded gap sizes) are avoided while many items remain, and towards the end of the stream, when
 ``M`` shrinks, every gap is waste anyway and it packs tightly. The size distribution comes from the
 level (it is private and known) or, for instances of unknown origin, from the sizes seen so far.
@@ -271,10 +271,13 @@ def rooms_append_or_fill(rooms: list[int], heaps: list[list[int]], room: int | N
 
 @dataclass(frozen=True)
 class ReferenceParams:
-    """kappa scales how readily a gap counts as closable; beta weighs closing by two items."""
+    """kappa scales how readily a gap counts as closable (0 turns the reference into Best Fit); beta
+    weighs closing by two items; prior_items is the weight, in items, of the even prior over the range
+    of sizes seen that smooths a learned distribution (only used when the distribution is unknown)."""
 
     kappa: float = 2.0
     beta: float = 3.0
+    prior_items: float = 100.0
 
 
 def closing_shares(pmf: Sequence[float], beta: float) -> list[float]:
@@ -371,9 +374,12 @@ class ReferencePacker:
         if self._seen < self._next_refresh:
             return
         self._next_refresh = max(self._seen + 1, int(self._seen * 1.25))
-        total = self._seen + 1.0
-        prior = 1.0 / self.capacity
-        pmf = [0.0] + [(self._seen_sizes[k] + prior) / total for k in range(1, self.capacity + 1)]
+        seen = [k for k in range(1, self.capacity + 1) if self._seen_sizes[k]]
+        low, high = seen[0], seen[-1]  # prior_items pseudo-items spread evenly over the range seen so far
+        prior = self.params.prior_items / (high - low + 1)
+        total = self._seen + self.params.prior_items
+        pmf = [(self._seen_sizes[k] + prior) / total if low <= k <= high else 0.0
+               for k in range(self.capacity + 1)]
         self._close = closing_shares(pmf, self.params.beta)
 
 
