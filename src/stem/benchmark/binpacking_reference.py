@@ -36,11 +36,16 @@ share ``close(g)`` can close a gap of ``g`` (one item of size exactly ``g``, or,
 given bin is closed with probability about ``1 - exp(-kappa * M * close(g) / n)``. The estimated
 waste of the bin is therefore ``g * exp(-kappa * M * close(g) / n)``. Placing the item in a bin with
 gap ``r`` changes the estimate by ``waste(r - s) - waste(r)`` (the new gap joins its crowd, the old one
-leaves its crowd); opening a new bin adds ``waste(capacity - s)``. The smallest change wins; among open
-bins ties go to the tightest, and an open bin must beat a new bin strictly. Consequences: exact fits are taken, gaps no item is likely to close (tiny gaps,
-crowded gap sizes) are avoided while many items remain, and towards the end of the stream, when
-``M`` shrinks, every gap is waste anyway and it packs tightly. The size distribution comes from the
-level (it is private and known) or, for instances of unknown origin, from the sizes seen so far.
+leaves its crowd); opening a new bin adds ``waste(capacity - s)``. The smallest change wins; among
+open bins ties go to the tightest, and an open bin must beat a new bin strictly. Consequences: exact
+fits are taken, gaps no item is likely to close (tiny gaps, crowded gap sizes) are avoided while many
+items remain, and towards the end of the stream, when ``M`` shrinks, every gap is waste anyway and it
+packs tightly. The size distribution comes from the level (it is private and known) or, for instances
+of unknown origin, from the sizes seen so far. ``kappa = 0`` makes every gap plain waste, and the
+reference then uses exactly Best Fit's bins. The horizon matters: told ten times the true item count,
+it leaves more excess than Best Fit (measured 9.0 % on level 3, 9.7 % on level 5). The defaults
+(kappa 2, beta 3) were chosen on seeds the calibration does not use (Random(1000..)).
+tests/perf/binpacking_calibration.py prints how it compares with First and Best Fit per level.
 """
 
 from __future__ import annotations
@@ -177,10 +182,18 @@ def episode_instance(seed: int, level: int) -> Instance:
 # --- bounds, baselines, replay ------------------------------------------------------------------
 
 
+def _is_size(size: object, capacity: int) -> bool:
+    return isinstance(size, int) and not isinstance(size, bool) and 0 < size <= capacity
+
+
+def _check_capacity(capacity: object) -> None:
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity <= 0:
+        raise ValueError(f"capacity must be a positive integer, got {capacity!r}")
+
+
 def lower_bound(sizes: Sequence[int], capacity: int) -> int:
     """The L1 bound ceil(sum / capacity): no packing uses fewer bins."""
-    if capacity <= 0:
-        raise ValueError(f"capacity must be a positive integer, got {capacity!r}")
+    _check_capacity(capacity)
     return -(-sum(sizes) // capacity)
 
 
@@ -211,11 +224,10 @@ def pack(sizes: Sequence[int], capacity: int, chooser: Chooser) -> list[int]:
 
     The chooser is shown a copy of the bins, so it cannot alter the record. An answer that is not an
     open bin's index or -1, or a bin the item does not fit in, raises ValueError naming the item."""
-    if capacity <= 0:
-        raise ValueError(f"capacity must be a positive integer, got {capacity!r}")
+    _check_capacity(capacity)
     bins: list[int] = []
     for i, size in enumerate(sizes):
-        if not 0 < size <= capacity:
+        if not _is_size(size, capacity):
             raise ValueError(f"item {i} has size {size!r}: sizes must be integers in [1, capacity {capacity}]")
         choice = chooser(list(bins), size)
         if choice == NEW_BIN:
@@ -238,7 +250,7 @@ def pack_first_fit(sizes: Sequence[int], capacity: int) -> list[int]:
         for room in range(size, capacity + 1):
             if heaps[room] and (room_of_first is None or heaps[room][0] < heaps[room_of_first][0]):
                 room_of_first = room
-        rooms_append_or_fill(rooms, heaps, room_of_first, size, capacity)
+        _file_item(rooms, heaps, room_of_first, size, capacity)
     return rooms
 
 
@@ -248,14 +260,14 @@ def pack_best_fit(sizes: Sequence[int], capacity: int) -> list[int]:
     rooms: list[int] = []
     for size in sizes:
         tightest = next((room for room in range(size, capacity + 1) if heaps[room]), None)
-        rooms_append_or_fill(rooms, heaps, tightest, size, capacity)
+        _file_item(rooms, heaps, tightest, size, capacity)
     return rooms
 
 
-def rooms_append_or_fill(rooms: list[int], heaps: list[list[int]], room: int | None, size: int,
+def _file_item(rooms: list[int], heaps: list[list[int]], room: int | None, size: int,
                          capacity: int) -> None:
     """Put the item in the lowest-id bin with that room (None: a new bin) and re-file the bin."""
-    if size > capacity or size <= 0:
+    if not _is_size(size, capacity):
         raise ValueError(f"size {size!r} must be an integer in [1, capacity {capacity}]")
     if room is None:
         bin_id = len(rooms)
@@ -305,8 +317,7 @@ class ReferencePacker:
 
     def __init__(self, capacity: int, item_count: int, pmf: Sequence[float] | None = None,
                  params: ReferenceParams = ReferenceParams()) -> None:
-        if capacity <= 0:
-            raise ValueError(f"capacity must be a positive integer, got {capacity!r}")
+        _check_capacity(capacity)
         if pmf is not None and len(pmf) != capacity + 1:
             raise ValueError(f"pmf has {len(pmf)} entries; it needs capacity + 1 = {capacity + 1} (index = size)")
         self.capacity = capacity
@@ -323,7 +334,7 @@ class ReferencePacker:
 
     def __call__(self, bins: Sequence[int], size: int) -> int:
         capacity = self.capacity
-        if not 0 < size <= capacity:
+        if not _is_size(size, capacity):
             raise ValueError(f"size {size!r} must be an integer in [1, capacity {capacity}]")
         self._sync(bins)
         self._seen += 1
