@@ -167,6 +167,12 @@ def test_pack_refuses_an_invalid_answer_naming_the_item():
         pack([5, 1], 10, lambda bins, size: -1 if not bins else "x")
     with pytest.raises(ValueError, match="item 0 has size 11"):
         pack([11], 10, first_fit)
+    with pytest.raises(ValueError, match="item 1 has size 2.5"):
+        pack([1, 2.5], 10, first_fit)
+    with pytest.raises(ValueError, match="capacity must be a positive integer"):
+        pack([1], 10.0, first_fit)
+    with pytest.raises(ValueError, match="size True"):
+        ReferencePacker(10, 3)([], True)
 
 
 # --- the reference heuristic --------------------------------------------------------------------
@@ -219,7 +225,8 @@ def test_without_closing_pressure_the_reference_is_best_fit():
     for level in (3, 4):
         inst = episode_instance(5, level)
         pmf = level_spec(level).distribution.pmf()
-        assert len(pack_reference(inst.sizes, inst.capacity, pmf, flat)) == len(pack_best_fit(inst.sizes, inst.capacity))
+        flat_bins = len(pack_reference(inst.sizes, inst.capacity, pmf, flat))
+        assert flat_bins == len(pack_best_fit(inst.sizes, inst.capacity))
 
 
 def test_closing_shares_add_the_two_item_sums():

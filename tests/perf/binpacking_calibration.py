@@ -62,9 +62,12 @@ def main() -> None:
     params = ReferenceParams(kappa=args.kappa, beta=args.beta)
     rows = {}
     for level in (int(x) for x in args.levels.split(",")):
-        rows[f"level {level}"] = measure([episode_instance(seed, level) for seed in range(args.episodes)], level, params)
-    rows["OR3 x20"] = measure([generate_instance(3, random.Random(f"or3:{i}")) for i in range(20)], 3, params)
-    rows["Weibull 5k x5"] = measure([generate_instance(5, random.Random(f"weibull5k:{i}")) for i in range(5)], 5, params)
+        episodes = [episode_instance(seed, level) for seed in range(args.episodes)]
+        rows[f"level {level}"] = measure(episodes, level, params)
+    or3 = [generate_instance(3, random.Random(f"or3:{i}")) for i in range(20)]
+    rows["OR3 x20"] = measure(or3, 3, params)
+    weibull5k = [generate_instance(5, random.Random(f"weibull5k:{i}")) for i in range(5)]
+    rows["Weibull 5k x5"] = measure(weibull5k, 5, params)
     if args.json:
         print(json.dumps({"params": {"kappa": params.kappa, "beta": params.beta}, "rows": rows}, indent=2))
         return
