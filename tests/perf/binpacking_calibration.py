@@ -4,6 +4,8 @@ plus FunSearch's table setting (20 OR3-like instances, 5 Weibull 5k instances, s
 
     python tests/perf/binpacking_calibration.py [--episodes 200] [--kappa K] [--beta B] [--json]
 
+Without --kappa/--beta each level uses its pass-bar strength (binpacking_reference.LEVEL_PARAMS).
+
 Prints, per level: mean excess of First Fit, Best Fit, the reference (knowing the level's distribution)
 and the reference learning the distribution from the sizes seen; the reference's reduction of excess
 against Best Fit; the share of episodes where First Fit / Best Fit use at most as many bins as the
@@ -17,7 +19,7 @@ import random
 import time
 
 from stem.benchmark.binpacking_reference import (
-    LEVELS, ReferenceParams, episode_instance, excess, generate_instance, level_spec, lower_bound, pack,
+    LEVELS, ReferenceParams, episode_instance, level_params, excess, generate_instance, level_spec, lower_bound, pack,
     pack_best_fit, pack_first_fit, pack_reference, reference_packer,
 )
 
@@ -54,24 +56,28 @@ def measure(instances, level, params):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=200)
-    parser.add_argument("--kappa", type=float, default=ReferenceParams().kappa)
-    parser.add_argument("--beta", type=float, default=ReferenceParams().beta)
+    parser.add_argument("--kappa", type=float, default=None, help="one kappa for every level")
+    parser.add_argument("--beta", type=float, default=None, help="one beta for every level")
     parser.add_argument("--levels", default=",".join(map(str, LEVELS)))
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    params = ReferenceParams(kappa=args.kappa, beta=args.beta)
+    def params_for(level: int) -> ReferenceParams:
+        base = level_params(level)
+        return ReferenceParams(kappa=base.kappa if args.kappa is None else args.kappa,
+                               beta=base.beta if args.beta is None else args.beta)
     rows = {}
     for level in (int(x) for x in args.levels.split(",")):
         episodes = [episode_instance(seed, level) for seed in range(args.episodes)]
-        rows[f"level {level}"] = measure(episodes, level, params)
+        rows[f"level {level}"] = measure(episodes, level, params_for(level))
     or3 = [generate_instance(3, random.Random(f"or3:{i}")) for i in range(20)]
-    rows["OR3 x20"] = measure(or3, 3, params)
+    rows["OR3 x20"] = measure(or3, 3, params_for(3))
     weibull5k = [generate_instance(5, random.Random(f"weibull5k:{i}")) for i in range(5)]
-    rows["Weibull 5k x5"] = measure(weibull5k, 5, params)
+    rows["Weibull 5k x5"] = measure(weibull5k, 5, params_for(5))
     if args.json:
-        print(json.dumps({"params": {"kappa": params.kappa, "beta": params.beta}, "rows": rows}, indent=2))
+        print(json.dumps({"params": {lv: vars(params_for(lv)) for lv in LEVELS}, "rows": rows}, indent=2))
         return
-    print(f"reference params: kappa={params.kappa:g} beta={params.beta:g}; level rows: seeds 0..{args.episodes - 1}")
+    print("reference params: " + ", ".join(f"level {lv} kappa={params_for(lv).kappa:g} beta={params_for(lv).beta:g}"
+                                           for lv in LEVELS) + f"; level rows: seeds 0..{args.episodes - 1}")
     head = ("row", "dist", "items", "eps", "FF %", "BF %", "ref %", "ref-learned %", "ref vs BF", "FF pass", "BF pass",
             "ref s mean", "ref s max")
     print(" | ".join(head))
