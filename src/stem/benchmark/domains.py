@@ -69,6 +69,7 @@ class Entry:
 BUILTINS = {m.DOMAIN: ModuleDomain(m) for m in (trading, matrix, security)}
 _entries: dict[str, Entry] = {}
 _aliases: dict[str, str] = {}
+_loaded_from: list[tuple[Path, ...]] = []  # the plugin folders discover() last loaded
 
 
 def _reset() -> None:
@@ -130,9 +131,19 @@ def _load_file(path: Path) -> None:
         _entries[folder] = Entry(None, str(path), f"{type(exc).__name__}: {str(exc)[:200]}")
 
 
+def discover_for(settings: Any) -> None:
+    """The one place a project's domains are loaded: the built-ins, the plugin folders of its
+    settings (`domains.paths`) and installed entry points. Called where domains are needed (the CLI
+    commands, the Trainer, inference), never while settings load; the same folders are loaded once."""
+    paths = settings.domain_paths()
+    if _loaded_from != [tuple(paths)]:
+        discover(paths)
+
+
 def discover(paths: list[Path], entry_points: bool = True) -> None:
     """Rebuild the registry: built-ins, plugin folders under `paths`, installed entry points."""
     _reset()
+    _loaded_from[:] = [tuple(paths)] if entry_points else []
     for root in paths:
         if root.is_dir():
             for file in sorted(root.glob("*/domain.py")):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stem.benchmark import domains
+from stem.benchmark import answers, domains
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import TaskManifest, turn_delta
 from stem.benchmark.verdict import Check, Verdict, build_verdict, check, failed_verdict
@@ -41,6 +41,8 @@ class EpisodeResult:
     artifact: Any = None
     probes: list[dict] = field(default_factory=list)
     failure: dict | None = None
+    traces: list[dict] = field(default_factory=list)  # {"turn", "trace"}: the organ's trace list of each turn
+    limitations: Any = None  # what the final turn's response says the artifact does not cover
 
 
 def parse_response(raw: Any) -> tuple[dict | None, str | None, str]:
@@ -126,7 +128,9 @@ class EpisodeRunner:
         probes: list[dict] = []
         delivered: list[str] = []
         traced_turns: list[int] = []
+        traces: list[dict] = []
         artifact: Any = None
+        limitations: Any = None
         failure: dict | None = None
         turns_run = 0
         for spec in m.turns:
@@ -157,6 +161,8 @@ class EpisodeRunner:
                 break
             if _has_trace(response):
                 traced_turns.append(spec.turn)
+            steps = response.get("trace")
+            traces.append({"turn": spec.turn, "trace": steps if isinstance(steps, list) else []})
             memory = response.get("memory") or {}
             result: dict[str, Any] = {}
             if not is_final and "artifact" in response:
@@ -178,14 +184,15 @@ class EpisodeRunner:
                     if notes:
                         result["probe_notes"] = notes
             if is_final:
-                artifact = response.get("artifact")
-                result["limitations"] = response.get("limitations")
+                artifact, limitations = response.get("artifact"), response.get("limitations")
+                result["limitations"] = limitations
             self._write(spec.turn, "result", result)
 
         verdict = self._verdict(failure, artifact, probes, traced_turns, turns_run)
         if self.trace_dir is not None:
             write_json(self.trace_dir / "verdict.json", verdict.model_dump())
-        return EpisodeResult(m.episode_id, m.domain, verdict, turns_run, artifact, probes, failure)
+        return EpisodeResult(m.episode_id, m.domain, verdict, turns_run, artifact, probes, failure, traces,
+                             limitations)
 
     def _verdict(self, failure: dict | None, artifact: Any, probes: list[dict], traced: list[int],
                  turns_run: int) -> Verdict:
@@ -197,13 +204,15 @@ class EpisodeRunner:
             return failed_verdict("incomplete_final_artifact",
                                   f"no 'artifact' in the final turn's response; required keys: "
                                   f"{', '.join(m.output_contract.artifact_keys)}")
-        try:
-            base = domains.verify(self.episode, artifact, probes)
-        except StemError as exc:  # a broken verifier fails the episode with its reason, not the run
-            return failed_verdict("verifier_error", str(exc))
         missing = [t for t in range(1, turns_run + 1) if t not in traced]
         trace_check: Check = check("turn_traces", not missing, "a non-empty 'trace' list on every turn",
                                    f"missing on turns {missing}" if missing else "present",
                                    f"no trace on turns {missing}: every turn's response needs 'trace' steps",
                                    "missing_physical_trace")
+        if not answers.can_score(self.episode):  # a public-only task: nothing to score against
+            return build_verdict([trace_check], ["unscored"])
+        try:
+            base = domains.verify(self.episode, artifact, probes)
+        except StemError as exc:  # a broken verifier fails the episode with its reason, not the run
+            return failed_verdict("verifier_error", str(exc))
         return build_verdict(base.checks + [trace_check])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,9 +15,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
+from stem.config import Settings, load_settings
 from stem.errors import Interrupted, StemError
 
 console = Console()  # views print here; --quiet silences it, NO_COLOR is honoured by rich
+results = Console(highlight=False, soft_wrap=True)  # result lines (PASS/FAIL, summaries): printed even with --quiet
 VERBOSE = {"on": False}  # --verbose: views add detail lines
 
 
@@ -31,6 +34,29 @@ def progress(total: int, what: str) -> Iterator[Callable[[str], None]]:
                   TextColumn("{task.fields[label]}"), console=console, transient=True) as bar:
         task = bar.add_task(what, total=total, label="")
         yield lambda label="": bar.update(task, advance=1, label=label)
+
+
+def result(text: str, markup: bool = True) -> None:
+    """A result line: printed with and without --quiet, never wrapped."""
+    results.print(text, markup=markup)
+
+
+def raw(text: str) -> None:
+    """Text exactly as it is (JSON, source code): no markup, no wrapping; silenced by --quiet."""
+    if not console.quiet:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def project(config: Path | None) -> Settings:
+    """Settings for a command that uses domains: config.yaml read, then the project's domains loaded."""
+    from stem.benchmark import domains
+    settings = load_settings(config)
+    domains.discover_for(settings)
+    return settings
 
 
 def debugging() -> bool:

@@ -8,13 +8,12 @@ from pathlib import Path
 from rich.table import Table
 
 from stem.benchmark import domain_check, domains, scaffold
-from stem.cli.base import console
-from stem.config import load_settings
+from stem.cli.base import console, project
 from stem.errors import StemError
 
 
 def new(config: Path | None, name: str) -> None:
-    settings = load_settings(config)
+    settings = project(config)
     root = settings.domain_paths()[0] if settings.domain_paths() else settings.root / "benchmarks" / "domains"
     taken = {r["domain"] for r in domains.listing()} | {a for r in domains.listing() for a in r["aliases"]}
     folder = scaffold.new_domain(root, name, taken)
@@ -23,7 +22,7 @@ def new(config: Path | None, name: str) -> None:
 
 
 def show_list(config: Path | None, json_out: bool) -> None:
-    load_settings(config)
+    project(config)
     rows = domains.listing()
     if json_out:
         print(json.dumps(rows, indent=2))
@@ -38,7 +37,7 @@ def show_list(config: Path | None, json_out: bool) -> None:
 
 
 def check(config: Path | None, name: str, episodes: int, json_out: bool) -> bool:
-    load_settings(config)
+    project(config)
     try:
         target = domains.get(name)
     except StemError as exc:
