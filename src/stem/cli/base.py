@@ -8,6 +8,7 @@ from pathlib import Path
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,8 +16,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from stem.config import Settings, load_settings
 from stem.errors import Interrupted, StemError
+
+if TYPE_CHECKING:
+    from stem.config import Settings
 
 console = Console()  # views print here; --quiet silences it, NO_COLOR is honoured by rich
 results = Console(highlight=False, soft_wrap=True)  # result lines (PASS/FAIL, summaries): printed even with --quiet
@@ -51,9 +54,10 @@ def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-def project(config: Path | None) -> Settings:
+def project(config: Path | None) -> "Settings":
     """Settings for a command that uses domains: config.yaml read, then the project's domains loaded."""
     from stem.benchmark import domains
+    from stem.config import load_settings
     settings = load_settings(config)
     domains.discover_for(settings)
     return settings

@@ -10,7 +10,6 @@ from typing import Optional
 import typer
 
 from stem.cli.base import ConfigOpt, UnsafeOpt, console, progress, project, result
-from stem.cli.infer_views import render_solution, render_split
 from stem.errors import StemError
 
 
@@ -30,6 +29,7 @@ def infer(genome: Path = typer.Option(Path("genomes/mature_cell.json"), "--genom
 
 def run(config: Path | None, genome: Path, task_file: Path | None, benchmark: str | None, domain: str,
         unsafe: bool, json_out: bool, out: Path | None = None) -> int:
+    from stem.cli.infer_views import render_solution, render_split
     from stem.inference import Cell, benchmark_episodes, genome_organs, write_artifact
     if (task_file is None) == (benchmark is None):
         raise StemError("pass exactly one of --task-file F or --benchmark validation|test|train|all")
