@@ -22,8 +22,11 @@ def infer(genome: Path = typer.Option(Path("genomes/mature_cell.json"), "--genom
           out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the artifact (JSON) to this file."),
           unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
           json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """Run a saved genome on one task or on benchmark splits. Exit 0: a valid artifact (verified or not) or
-    every episode passes; 1: a failing verdict or an invalid artifact; 2: bad input."""
+    """Run a saved genome on one task (with or without its answer) or on benchmark splits. Exit 0 ok, 1 not, 2 bad input.
+
+    A task's artifact is printed (--out writes it), checked against the task's output contract, and scored
+    when its private answer is there or its domain scores from public data. Exit 0: a valid artifact
+    (verified or not), or every episode passes; 1: a failing verdict or an invalid artifact; 2: bad input."""
     raise typer.Exit(run(config, genome, task_file, benchmark, domain, unsafe, json_out, out))
 
 
