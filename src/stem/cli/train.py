@@ -51,8 +51,7 @@ def run(config: Path | None, domain: str, population: int | None, max_epochs: in
         print(json.dumps(result, indent=2, default=str))
     else:
         name = Path(result["run"]).name
-        line(f"{'[green]MATURE[/]' if result['mature']['written'] else '[red]NOT MATURE[/]'}: validation "
-             f"{result['validation_passed']}/{result['validation_total']}, hidden test {result['test_passed']}/"
-             f"{result['test_total']}; {escape(result['mature']['message'])}; run {escape(name)} "
-             f"(stem logs show {escape(name)})")
+        line(f"{'[green]MATURE[/]' if result['mature']['written'] else '[red]NOT MATURE[/]'}: "
+             f"{escape(result['mature']['message'])}; hidden test {result['test_passed']}/{result['test_total']}; "
+             f"run {escape(name)} (stem logs show {escape(name)})")
     return 0 if result["mature"]["written"] else 1

@@ -31,6 +31,7 @@ class CallRecord(BaseModel):
     waits: list[float] = Field(default_factory=list)
     error: str | None = None
     error_kind: str | None = None
+    note: str | None = None  # e.g. a replay that served another request's answer of the same purpose
 
 
 def request_hash(messages: list[dict[str, str]]) -> str:

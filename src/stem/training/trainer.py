@@ -142,6 +142,7 @@ class Trainer:
                                       calls_file=log.path / "llm" / "calls.jsonl", replay_from=self.opts.replay_from)
             except StemError as exc:  # Stage 1 is kept: once an LLM is there, the run goes on from here
                 raise StemError(f"{exc}; then continue with: stem train --resume {log.path}") from None
+        client.on_note = lambda note: (self.rep.line(f"warning: {note}"), log.event("llm_note", note=note))
         usage = state.get("llm_usage")
         if usage:
             client.budget = Budget(self.settings.llm.budget, usage["calls"], usage["prompt_tokens"],
