@@ -30,3 +30,18 @@ def test_each_command_group_has_its_module():
     for name in ("train", "infer", "bench", "organ", "logs", "doctor", "perf"):
         assert (SRC / "cli" / f"{name}.py").is_file(), name
     assert not [p.name for p in SRC.glob("*_views.py")] and not (SRC / "report.py").exists()
+
+
+def test_settings_import_no_domain_code_and_splits_config_is_no_cycle():
+    """config.py reads files only: it imports nothing from the benchmark (not even inside a function),
+    so loading settings never runs plugin code and config <-> benchmark.splits is no cycle."""
+    config_imports = imported_modules(SRC / "config.py")
+    assert not [m for m in config_imports if m.startswith(("stem.benchmark", "stem.training", "stem.evolution"))]
+    assert "stem.config" in imported_modules(SRC / "benchmark" / "splits.py")
+
+
+def test_infer_command_is_a_thin_layer_over_the_library():
+    """The one home of inference is stem/inference.py: the CLI imports it and runs no episode itself."""
+    cli = imported_modules(SRC / "cli" / "infer.py") | imported_modules(SRC / "cli" / "infer_views.py")
+    assert "stem.inference" in cli
+    assert not cli & {"stem.agent", "stem.benchmark.episode", "stem.runtime.sandbox", "stem.runtime.organ_turn"}

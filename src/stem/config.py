@@ -151,8 +151,10 @@ def load_settings(config: Path | None = None) -> Settings:
 
 
 def config_error(config: Path, exc: ValidationError) -> StemError:
-    """One line for the first problem; an unknown key names the nearest valid key at its level."""
-    err = exc.errors()[0]
+    """One line for the first problem; an unknown key (shown first: a misspelt key is also why a required
+    one seems missing) names the nearest valid key at its level."""
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     if err["type"] == "extra_forbidden":
         loc = [str(p) for p in err["loc"]]
         valid = known_keys(loc[:-1])
