@@ -68,7 +68,7 @@ def main() -> None:
     moved = [a for a in sys.argv[2:] if a in ("--quiet", "--verbose")]  # accepted anywhere on the line
     if moved:
         sys.argv = sys.argv[:1] + moved + [a for a in sys.argv[1:] if a not in moved]
-    app()
+    app(prog_name="stem")  # the same name in usage lines whether run as `stem` or `python -m stem.cli`
 
 
 if __name__ == "__main__":
