@@ -12,6 +12,7 @@ from typing import Any
 from stem.benchmark import domains
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import OutputContract
+from stem.errors import StemError
 
 
 def has_answer(episode: Episode) -> bool:
@@ -24,7 +25,7 @@ def can_score(episode: Episode) -> bool:
         return True
     try:
         return bool(getattr(domains.get(episode.domain), "scores_without_answer", False))
-    except Exception:  # an unknown domain cannot score anything
+    except StemError:  # an unknown domain cannot score anything
         return False
 
 

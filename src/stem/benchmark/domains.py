@@ -16,13 +16,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stem.benchmark import matrix, security, trading
 from stem.benchmark.domain_api import Domain
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.verdict import Check, Verdict, build_verdict
 from stem.errors import StemError
+
+if TYPE_CHECKING:  # for the annotation only: the benchmark never imports the settings module at run time
+    from stem.config import Settings
 
 ENTRY_POINT_GROUP = "stem.domains"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
@@ -131,7 +134,7 @@ def _load_file(path: Path) -> None:
         _entries[folder] = Entry(None, str(path), f"{type(exc).__name__}: {str(exc)[:200]}")
 
 
-def discover_for(settings: Any) -> None:
+def discover_for(settings: "Settings") -> None:
     """The one place a project's domains are loaded: the built-ins, the plugin folders of its
     settings (`domains.paths`) and installed entry points. Called where domains are needed (the CLI
     commands, the Trainer, inference), never while settings load; the same folders are loaded once."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from stem.benchmark import domains
 from stem.benchmark.episode_model import Episode, dump_json
-from stem.benchmark.manifest import parse_manifest
+from stem.benchmark.manifest import TaskManifest, parse_manifest
 from stem.errors import StemError
 from stem.jsonio import read_json, write_text_atomic
 
@@ -60,7 +60,7 @@ def read_episode(pub: Path, with_private: bool = True) -> Episode:
     return Episode(manifest=manifest, public_files=files, private=private)
 
 
-def read_manifest(mpath: Path):
+def read_manifest(mpath: Path) -> TaskManifest:
     try:
         text = mpath.read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -7,10 +7,9 @@ import io
 import os
 import select
 import sys
-from pathlib import Path
-
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer

@@ -57,6 +57,11 @@ def verdict_line(isolated: bool, missing: list[str], report) -> str:  # noqa: AN
     """The one line --quiet keeps: ready or not, and why."""
     organs = "organs run isolated" if isolated else f"isolation incomplete ({'; '.join(missing)})"
     failing = [p.detail for p in report.probes if not p.ok]
-    llm = f"llm {report.pick}" if report.ok else f"llm not usable ({'; '.join(failing) or report.why})"
+    if report.ok:
+        llm = f"llm {report.pick}"
+    elif report.pick is None:
+        llm = "no usable LLM (stem doctor without --quiet lists what it looked for; or --llm replay --replay-from RUN)"
+    else:
+        llm = f"llm {report.pick} not usable ({'; '.join(failing)[:300]})"
     ready = isolated and report.ok
     return f"{'[green]READY[/]' if ready else '[red]NOT READY[/]'}: {escape(organs)}; {escape(llm)}"

@@ -19,9 +19,9 @@ from stem.llm.budget import Budget
 from stem.llm.client import LLMClient, build_client
 from stem.runlog import RunLog, new_run_dir
 from stem.runtime.sandbox import Sandbox
+from stem.training import preflight
 from stem.training.baseline import stage1
 from stem.training.evolve import stage2
-from stem.training import preflight
 from stem.training.maturation import stage3
 from stem.training.shared import Reporter, RunContext, TrainOptions
 
