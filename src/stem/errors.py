@@ -19,7 +19,8 @@ def field_error(origin: object, exc: "ValidationError", fix: str) -> StemError:
     """One line from a pydantic ValidationError: where, which field (first error), what, how to fix."""
     err = exc.errors()[0]
     field = ".".join(str(p) for p in err["loc"]) or "(root)"
-    return StemError(f"{origin}: field '{field}': {err['msg']}; {fix}")
+    message = err["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
+    return StemError(f"{origin}: field '{field}': {message}; {fix}")
 
 
 _FAULTS = {errno.ENOSPC: ("no space left on device", "free space"),

@@ -73,17 +73,51 @@ def write_json(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
 
 
+MAX_DEPTH = 64  # deeper than any file stem writes (an organ's response is capped at 32 levels)
+
+
+def parse_json(text: str, origin: object, what: str = "file", max_depth: int = MAX_DEPTH) -> Any:
+    """JSON text from a file a user passes or a run wrote, bounded: nesting deeper than `max_depth` is one
+    line naming `origin` (never a RecursionError), as is text that is not JSON."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StemError(f"{origin}: {what} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        value = _TOO_DEEP
+    if value is _TOO_DEEP or depth_over(value, max_depth):
+        raise StemError(f"{origin}: {what} is nested deeper than {max_depth} levels; this is not a file stem "
+                        "reads (check the path, or flatten the JSON)") from None
+    return value
+
+
+_TOO_DEEP = object()
+
+
+def depth_over(value: Any, limit: int) -> bool:
+    """True when `value` nests lists/objects deeper than `limit` (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return False
+
+
 def read_json(path: Path, what: str = "file") -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise StemError(f"{path}: {what} not found; check the path") from None
+    except IsADirectoryError:
+        raise StemError(f"{path}: is a folder, not a {what}; check the path") from None
     except UnicodeDecodeError:
         raise StemError(f"{path}: {what} is not UTF-8 text") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StemError(f"{path}: {what} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    return parse_json(text, path, what)
 
 
 @contextmanager

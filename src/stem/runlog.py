@@ -24,7 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from stem.errors import StemError, field_error
 from stem.genome import OrganRef
-from stem.jsonio import append_line, read_json, write_json
+from stem.jsonio import append_line, parse_json, read_json, write_json
 from stem.run_models import RunRecord
 
 
@@ -129,9 +129,9 @@ class RunLog:
         out = []
         for line in path.read_text(encoding="utf-8").splitlines():
             try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue  # a line cut by a crash mid-write is skipped, never fatal
+                out.append(parse_json(line, path, "event"))
+            except StemError:
+                continue  # a line cut by a crash mid-write (or damaged by hand) is skipped, never fatal
         return out
 
     def write(self, rel: str, data: Any) -> None:

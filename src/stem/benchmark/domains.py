@@ -16,13 +16,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stem.benchmark import matrix, security, trading
 from stem.benchmark.domain_api import Domain
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.verdict import Check, Verdict, build_verdict
 from stem.errors import StemError
+
+if TYPE_CHECKING:  # for the annotation only: the benchmark never imports the settings module at run time
+    from stem.config import Settings
 
 ENTRY_POINT_GROUP = "stem.domains"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
@@ -68,6 +71,7 @@ class Entry:
 BUILTINS = {m.DOMAIN: ModuleDomain(m) for m in (trading, matrix, security)}
 _entries: dict[str, Entry] = {}
 _aliases: dict[str, str] = {}
+_loaded_from: list[tuple[Path, ...]] = []  # the plugin folders discover() last loaded
 
 
 def _reset() -> None:
@@ -129,9 +133,19 @@ def _load_file(path: Path) -> None:
         _entries[folder] = Entry(None, str(path), f"{type(exc).__name__}: {str(exc)[:200]}")
 
 
+def discover_for(settings: "Settings") -> None:
+    """The one place a project's domains are loaded: the built-ins, the plugin folders of its
+    settings (`domains.paths`) and installed entry points. Called where domains are needed (the CLI
+    commands, the Trainer, inference), never while settings load; the same folders are loaded once."""
+    paths = settings.domain_paths()
+    if _loaded_from != [tuple(paths)]:
+        discover(paths)
+
+
 def discover(paths: list[Path], entry_points: bool = True) -> None:
     """Rebuild the registry: built-ins, plugin folders under `paths`, installed entry points."""
     _reset()
+    _loaded_from[:] = [tuple(paths)] if entry_points else []
     for root in paths:
         if root.is_dir():
             for file in sorted(root.glob("*/domain.py")):

@@ -9,11 +9,11 @@ and turns every way an agent can fail into its own tag.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from stem.benchmark import domains
+from stem.benchmark import answers, domains
 from stem.benchmark.domain_api import ActionFailure, Environment
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import turn_delta
@@ -35,6 +35,8 @@ class EpisodeResult:
     artifact: Any = None
     record: Any = None  # what the episode's environment recorded (security: the probe log)
     failure: dict | None = None
+    traces: list[dict] = field(default_factory=list)  # {"turn", "trace"}: the organ's trace list of each turn
+    limitations: Any = None  # what the final turn's response says the artifact does not cover
 
 
 class TurnRecorder(Protocol):
@@ -109,6 +111,15 @@ def build_observation(episode: Episode, turn: int, memory: dict, env: Environmen
             "artifacts_dir": artifacts_dir}
 
 
+@dataclass
+class _TurnOutcome:
+    failure: dict | None
+    memory: dict
+    artifact: Any = None
+    limitations: Any = None
+    steps: list | None = None  # the organ's trace on this turn (None: it gave no response)
+
+
 class EpisodeRunner:
     def __init__(self, episode: Episode, trace_dir: Path | None = None, artifacts_dir: str = "",
                  recorder: TurnRecorder | None = None):
@@ -124,7 +135,9 @@ class EpisodeRunner:
         ep, m = self.episode, self.episode.manifest
         memory: dict = {}
         traced_turns: list[int] = []
+        traces: list[dict] = []
         artifact: Any = None
+        limitations: Any = None
         failure: dict | None = None
         turns_run = 0
         env: Environment | None = None
@@ -134,7 +147,10 @@ class EpisodeRunner:
             failure = {"tag": "environment_error", "message": str(exc), "line": None, "turn": 1}
         for spec in ([] if failure else m.turns):
             turns_run = spec.turn
-            failure, memory, artifact = self._turn(turn_fn, spec.turn, memory, env, traced_turns)
+            done = self._turn(turn_fn, spec.turn, memory, env, traced_turns)
+            failure, memory, artifact, limitations = done.failure, done.memory, done.artifact, done.limitations
+            if done.steps is not None:
+                traces.append({"turn": spec.turn, "trace": done.steps})
             if failure:
                 break
         record = None
@@ -148,11 +164,11 @@ class EpisodeRunner:
         verdict = self._verdict(failure, artifact, record, traced_turns, turns_run)
         if self.recorder is not None:
             self.recorder.verdict(verdict.model_dump())
-        return EpisodeResult(m.episode_id, m.domain, verdict, turns_run, artifact, record, failure)
+        return EpisodeResult(m.episode_id, m.domain, verdict, turns_run, artifact, record, failure, traces, limitations)
 
     def _turn(self, turn_fn: TurnFn, turn: int, memory: dict, env: Environment | None,
-              traced_turns: list[int]) -> tuple[dict | None, dict, Any]:
-        """One turn: (the failure that ends the episode or None, the memory to carry, the artifact)."""
+              traced_turns: list[int]) -> _TurnOutcome:
+        """One turn: the failure that ends the episode (or None), the memory to carry, the artifact."""
         m = self.episode.manifest
         final_turn = m.turns[-1].turn
         try:
@@ -162,7 +178,7 @@ class EpisodeRunner:
                        "message": f"domain {self.episode.domain}: environment observe() raised "
                                   f"{type(exc).__name__}: {str(exc)[:200]}"}
             self._record(turn, {"turn": turn}, None, {"failure": failure})
-            return failure, memory, None
+            return _TurnOutcome(failure, memory)
         is_final = observation["final_turn"]
         output = None
         try:
@@ -170,11 +186,11 @@ class EpisodeRunner:
         except TurnFailure as exc:
             failure = {"tag": exc.tag, "message": exc.message, "line": exc.line, "turn": turn}
             self._record(turn, observation, None, {"failure": failure, **({"output": exc.output} if exc.output else {})})
-            return failure, memory, None
+            return _TurnOutcome(failure, memory)
         except Exception as exc:  # the agent's bug, not ours: record it, do not crash the harness
             failure = {"tag": "runtime_exception", "message": f"{type(exc).__name__}: {exc}", "line": None, "turn": turn}
             self._record(turn, observation, None, {"failure": failure})
-            return failure, memory, None
+            return _TurnOutcome(failure, memory)
         if isinstance(raw, TurnReply):
             raw, output = raw.response, raw.output
         base: dict[str, Any] = {"output": output} if output else {}
@@ -185,15 +201,16 @@ class EpisodeRunner:
                 message += f" (turn {turn} of {final_turn}; the episode needs at least {m.min_turns} turns)"
             failure = {"tag": tag, "message": message, "line": None, "turn": turn}
             self._record(turn, observation, shown, {**base, "failure": failure})
-            return failure, memory, None
+            return _TurnOutcome(failure, memory)
         if _has_trace(response):
             traced_turns.append(turn)
+        steps = response.get("trace") if isinstance(response.get("trace"), list) else []
         if not is_final and "artifact" in response:
             failure = {"tag": "multi_turn_collapse", "line": None, "turn": turn,
                        "message": f"final artifact submitted on turn {turn}, before the final turn "
                                   f"{final_turn} (the episode needs at least {m.min_turns} turns)"}
             self._record(turn, observation, response, {**base, "failure": failure})
-            return failure, memory, None
+            return _TurnOutcome(failure, memory, steps=steps)
         result: dict[str, Any] = dict(base)
         action = response.get("action") or None
         if env is not None:
@@ -202,21 +219,21 @@ class EpisodeRunner:
             except ActionFailure as exc:
                 failure = {"tag": exc.tag, "message": exc.message, "line": None, "turn": turn}
                 self._record(turn, observation, response, {**result, "failure": failure})
-                return failure, memory, None
+                return _TurnOutcome(failure, memory, steps=steps)
             except Exception as exc:  # domain code: its bug fails this episode with the reason
                 failure = {"tag": "environment_error", "line": None, "turn": turn,
                            "message": f"domain {self.episode.domain}: environment act() raised "
                                       f"{type(exc).__name__}: {str(exc)[:200]}"}
                 self._record(turn, observation, response, {**result, "failure": failure})
-                return failure, memory, None
+                return _TurnOutcome(failure, memory, steps=steps)
         elif action:
             result["action_notes"] = [f"domain {self.episode.domain} answers no actions; the action was ignored"]
-        artifact = None
+        artifact = limitations = None
         if is_final:
-            artifact = response.get("artifact")
-            result["limitations"] = response.get("limitations")
+            artifact, limitations = response.get("artifact"), response.get("limitations")
+            result["limitations"] = limitations
         self._record(turn, observation, response, result)
-        return None, response.get("memory") or {}, artifact
+        return _TurnOutcome(None, response.get("memory") or {}, artifact, limitations, steps)
 
     def _verdict(self, failure: dict | None, artifact: Any, record: Any, traced: list[int],
                  turns_run: int) -> Verdict:
@@ -228,13 +245,15 @@ class EpisodeRunner:
             return failed_verdict("incomplete_final_artifact",
                                   f"no 'artifact' in the final turn's response; required keys: "
                                   f"{', '.join(m.output_contract.artifact_keys)}")
-        try:
-            base = domains.verify(self.episode, artifact, record)
-        except StemError as exc:  # a broken verifier fails the episode with its reason, not the run
-            return failed_verdict("verifier_error", str(exc))
         missing = [t for t in range(1, turns_run + 1) if t not in traced]
         trace_check: Check = check("turn_traces", not missing, "a non-empty 'trace' list on every turn",
                                    f"missing on turns {missing}" if missing else "present",
                                    f"no trace on turns {missing}: every turn's response needs 'trace' steps",
                                    "missing_physical_trace")
+        if not answers.can_score(self.episode):  # a public-only task: nothing to score against
+            return build_verdict([trace_check], ["unscored"])
+        try:
+            base = domains.verify(self.episode, artifact, record)
+        except StemError as exc:  # a broken verifier fails the episode with its reason, not the run
+            return failed_verdict("verifier_error", str(exc))
         return build_verdict(base.checks + [trace_check])

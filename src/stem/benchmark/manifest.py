@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from stem.errors import StemError, field_error
+from stem.jsonio import parse_json
 
 LoaderKind = Literal["path", "text", "json", "json_window", "csv_window", "lines_window",
                      "structured_contract"]
@@ -83,10 +83,7 @@ class TaskManifest(BaseModel):
 
 def parse_manifest(text: str, origin: str) -> TaskManifest:
     """Parse manifest JSON; a bad manifest is a one-line StemError naming the file and field."""
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StemError(f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno}); fix the manifest file") from None
+    raw = parse_json(text, origin, "manifest")
     try:
         return TaskManifest.model_validate(raw)
     except ValidationError as exc:
@@ -101,10 +98,7 @@ def _read(files: Mapping[str, str], name: str) -> str:
 
 
 def _json(files: Mapping[str, str], name: str) -> Any:
-    try:
-        return json.loads(_read(files, name))
-    except json.JSONDecodeError as exc:
-        raise StemError(f"public file '{name}': not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    return parse_json(_read(files, name), f"public file '{name}'", "the file")
 
 
 def load(loader: Loader, files: Mapping[str, str]) -> Any:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from stem.errors import StemError
+from stem.jsonio import parse_json
 
 
 def bad(file: str, field: str, problem: str) -> StemError:
@@ -15,10 +15,7 @@ def bad(file: str, field: str, problem: str) -> StemError:
 def json_file(files: dict[str, str], name: str) -> Any:
     if name not in files:
         raise StemError(f"{name}: public artifact is missing from the episode; regenerate it")
-    try:
-        return json.loads(files[name])
-    except json.JSONDecodeError as exc:
-        raise StemError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}); fix or regenerate the episode") from None
+    return parse_json(files[name], name, "public artifact")
 
 
 def require(file: str, obj: Any, field: str, typ: type | tuple[type, ...], where: str = "") -> Any:

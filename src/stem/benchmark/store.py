@@ -10,7 +10,7 @@ from pathlib import Path
 
 from stem.benchmark import domains
 from stem.benchmark.episode_model import Episode, dump_json
-from stem.benchmark.manifest import parse_manifest
+from stem.benchmark.manifest import TaskManifest, parse_manifest
 from stem.errors import StemError
 from stem.jsonio import read_json, write_text_atomic
 
@@ -36,12 +36,13 @@ def write_episode(episode: Episode, suite: Path) -> Path:
 
 
 def read_episode(pub: Path, with_private: bool = True) -> Episode:
-    """Load an episode from its public directory; the private side is its sibling under ../../private/."""
+    """Load an episode from its public directory; the private side, when there is one, is its sibling
+    under ../../private/<id>/expected.json. Without it the episode is public-only (`private == {}`)."""
     pub = Path(pub)
     mpath = pub / MANIFEST
     if not mpath.is_file():
         raise StemError(f"{pub}: no {MANIFEST} here; point at an episode's public directory")
-    manifest = parse_manifest(mpath.read_text(encoding="utf-8"), str(mpath))
+    manifest = read_manifest(mpath)
     files = {}
     for path in sorted(pub.iterdir()):
         if path.is_file() and path.name != MANIFEST:
@@ -51,12 +52,20 @@ def read_episode(pub: Path, with_private: bool = True) -> Episode:
                 raise StemError(f"{path}: public artifact is not UTF-8 text") from None
     domains.get(manifest.domain).check_public(files)
     private = {}
-    if with_private:
-        ppath = pub.parent.parent / "private" / pub.name / PRIVATE
+    ppath = pub.parent.parent / "private" / pub.name / PRIVATE
+    if with_private and ppath.is_file():  # absent: a public-only task (nobody has answered it yet)
         private = read_json(ppath, "private expected artifact")
         if not isinstance(private, dict) or "expected" not in private:
             raise StemError(f"{ppath}: field 'expected' is missing; regenerate the episode")
     return Episode(manifest=manifest, public_files=files, private=private)
+
+
+def read_manifest(mpath: Path) -> TaskManifest:
+    try:
+        text = mpath.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise StemError(f"{mpath}: the manifest is not UTF-8 text; fix the manifest file") from None
+    return parse_manifest(text, str(mpath))
 
 
 def suite_ids(suite: Path) -> list[str]:

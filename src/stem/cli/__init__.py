@@ -26,9 +26,18 @@ app = typer.Typer(cls=StemGroup, no_args_is_help=True, add_completion=False,
                        "Add --debug (or STEM_DEBUG=1) to see the stack of an error instead of one line.")
 
 
+def _version(asked: bool) -> None:
+    if asked:
+        import stem
+        typer.echo(f"stem {stem.__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _options(quiet: bool = typer.Option(False, "--quiet", help="Print only results and errors (no progress, no tables)."),
-             verbose: bool = typer.Option(False, "--verbose", help="Print more detail (e.g. each candidate's rationale).")) -> None:
+             verbose: bool = typer.Option(False, "--verbose", help="Print more detail (e.g. each candidate's rationale)."),
+             version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                          help="Print stem's version and exit.")) -> None:
     """stem: grow verified, executable skills (organs) under task pressure."""
     base.console.quiet = quiet
     base.VERBOSE["on"] = verbose
@@ -59,7 +68,7 @@ def main() -> None:
     moved = [a for a in sys.argv[2:] if a in ("--quiet", "--verbose")]  # accepted anywhere on the line
     if moved:
         sys.argv = sys.argv[:1] + moved + [a for a in sys.argv[1:] if a not in moved]
-    app()
+    app(prog_name="stem")  # the same name in usage lines whether run as `stem` or `python -m stem.cli`
 
 
 if __name__ == "__main__":

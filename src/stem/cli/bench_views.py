@@ -10,11 +10,10 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from stem.benchmark import domains, splits, store
-from stem.cli.base import console, progress
+from stem.benchmark import answers, domains, splits, store
+from stem.cli.base import console, progress, project, result
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.verdict import Verdict
-from stem.config import load_settings
 from stem.errors import StemError
 from stem.jsonio import read_json
 
@@ -25,7 +24,7 @@ def _print_json(data: Any) -> None:
 
 
 def show_list(config: Path | None, json_out: bool) -> None:
-    settings = load_settings(config)
+    settings = project(config)
     classic = splits.classic_episodes(settings)
     sp = settings.benchmark.splits
     rows = []
@@ -56,7 +55,7 @@ def _public_view(ep: Episode) -> dict:
 
 
 def show_episode(config: Path | None, ref: str, full: bool, json_out: bool) -> None:
-    ep, _ = splits.resolve_episode(load_settings(config), ref)
+    ep, _ = splits.resolve_episode(project(config), ref)
     if json_out:
         _print_json(_public_view(ep))
         return
@@ -82,7 +81,7 @@ def show_episode(config: Path | None, ref: str, full: bool, json_out: bool) -> N
 
 def generate(config: Path | None, domain: str, split: str, count: int | None, seed: int | None,
              difficulty: int | None, out: Path, json_out: bool) -> None:
-    settings = load_settings(config)
+    settings = project(config)
     specs = splits.split_specs(settings, split, count, seed)
     written = []
     names = domains.domain_names(domain)
@@ -133,7 +132,8 @@ def _load_submission(path: Path) -> tuple[Any, list[dict] | None]:
     return data, None
 
 
-def render_verdict(verdict: Verdict, title: str) -> None:
+def render_verdict(verdict: Verdict, title: str, line: bool = True) -> None:
+    """The checks as a table (not with --quiet), then the PASS/FAIL result line and the critique."""
     table = Table(title=title)
     for col in ("check", "ok", "expected", "actual", "message"):
         table.add_column(col, overflow="fold")
@@ -141,8 +141,9 @@ def render_verdict(verdict: Verdict, title: str) -> None:
         table.add_row(escape(c.id), "[green]pass[/]" if c.passed else "[red]FAIL[/]",
                       escape(_short(c.expected)), escape(_short(c.actual)), escape(c.message))
     console.print(table)
-    status = "[green]PASS[/]" if verdict.success else "[red]FAIL[/]"
-    console.print(f"{status} score={verdict.score:.2f} tags={','.join(verdict.tags) or '-'}")
+    if line:
+        status = "[green]PASS[/]" if verdict.success else "[red]FAIL[/]"
+        result(f"{status} {escape(title)} score={verdict.score:.2f} tags={escape(','.join(verdict.tags) or '-')}")
     console.print(verdict.critique, markup=False)
 
 
@@ -152,7 +153,11 @@ def _short(value: Any, limit: int = 80) -> str:
 
 
 def verify(config: Path | None, ref: str, submission: Path, json_out: bool) -> bool:
-    ep, _ = splits.resolve_episode(load_settings(config), ref)
+    ep, _ = splits.resolve_episode(project(config), ref)
+    if not answers.can_score(ep):
+        raise StemError(f"{ep.episode_id}: {answers.unscored_reason(ep)}; bench verify needs the answer at "
+                        f"private/{ep.episode_id}/{store.PRIVATE} beside public/ (stem infer checks a public-only "
+                        "task's artifact against its output contract)")
     artifact, probes = _load_submission(submission)
     verdict = domains.verify(ep, artifact, probes)
     shape = [c for c in verdict.checks if c.id == "artifact_shape" and not c.passed]

@@ -3,11 +3,21 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import plotext as plt
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def whole_ticks(xs: list[float], most: int = 12) -> list[int]:
+    """Whole-number ticks over the x range (generations are counted, not measured: never 1.31)."""
+    if not xs:
+        return []
+    lo, hi = math.floor(min(xs)), math.ceil(max(xs))
+    step = max(1, math.ceil((hi - lo + 1) / most))
+    return list(range(lo, hi + 1, step))
 
 
 def line_chart(title: str, series: dict[str, tuple[list[float], list[float]]], *,
@@ -24,6 +34,9 @@ def line_chart(title: str, series: dict[str, tuple[list[float], list[float]]], *
         plt.scatter([x], [y], label=label, marker="x")
     if ylim:
         plt.ylim(*ylim)
+    ticks = whole_ticks([x for xs, _ in series.values() for x in xs] + [x for x, _ in (marks or {}).values()])
+    if ticks:
+        plt.xticks(ticks, [str(t) for t in ticks])
     plt.title(title)
     plt.xlabel(xlabel)
     text = plt.build()

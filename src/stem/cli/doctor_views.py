@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
-from stem.cli.base import console
+from stem.cli.base import console, result
 from stem.config import load_settings
 from stem.runtime import isolation
 
@@ -48,4 +49,19 @@ def doctor(json_out: bool, config: Path | None = None, llm: str | None = None, m
     for p in report.probes:
         llm_table.add_row(p.check, marks[p.level], p.detail)
     console.print(llm_table)
+    result(verdict_line(rep.isolated, [m for m in rep.missing() if "not used" not in m], report))
     return rep.isolated and report.ok
+
+
+def verdict_line(isolated: bool, missing: list[str], report) -> str:  # noqa: ANN001 - llm.doctor.Report
+    """The one line --quiet keeps: ready or not, and why."""
+    organs = "organs run isolated" if isolated else f"isolation incomplete ({'; '.join(missing)})"
+    failing = [p.detail for p in report.probes if not p.ok]
+    if report.ok:
+        llm = f"llm {report.pick}"
+    elif report.pick is None:
+        llm = "no usable LLM (stem doctor without --quiet lists what it looked for; or --llm replay --replay-from RUN)"
+    else:
+        llm = f"llm {report.pick} not usable ({'; '.join(failing)[:300]})"
+    ready = isolated and report.ok
+    return f"{'[green]READY[/]' if ready else '[red]NOT READY[/]'}: {escape(organs)}; {escape(llm)}"

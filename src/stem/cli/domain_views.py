@@ -5,25 +5,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from stem.benchmark import domain_check, domains, scaffold
-from stem.cli.base import console
-from stem.config import load_settings
+from stem.cli.base import console, plural, project, result
 from stem.errors import StemError
 
 
 def new(config: Path | None, name: str) -> None:
-    settings = load_settings(config)
+    settings = project(config)
     root = settings.domain_paths()[0] if settings.domain_paths() else settings.root / "benchmarks" / "domains"
     taken = {r["domain"] for r in domains.listing()} | {a for r in domains.listing() for a in r["aliases"]}
     folder = scaffold.new_domain(root, name, taken)
-    console.print(f"wrote {folder}/ (domain.py, README.md, test_{name}.py)")
+    result(f"wrote {folder}/ (domain.py, README.md, test_{name}.py)", markup=False)
     console.print(f"next: stem domain check {name}   then: stem train --domain {name}")
 
 
 def show_list(config: Path | None, json_out: bool) -> None:
-    load_settings(config)
+    project(config)
     rows = domains.listing()
     if json_out:
         print(json.dumps(rows, indent=2))
@@ -35,10 +35,13 @@ def show_list(config: Path | None, json_out: bool) -> None:
         status = "[green]ok[/]" if r["ok"] else f"[red]BROKEN[/]: {r['error']}"
         table.add_row(r["domain"], status, " ".join(map(str, r["levels"])), ", ".join(r["aliases"]), r["source"])
     console.print(table)
+    if console.quiet:
+        for r in rows:
+            result(f"{r['domain']} {'ok' if r['ok'] else 'BROKEN: ' + str(r['error'])} ({r['source']})", markup=False)
 
 
 def check(config: Path | None, name: str, episodes: int, json_out: bool) -> bool:
-    load_settings(config)
+    project(config)
     try:
         target = domains.get(name)
     except StemError as exc:
@@ -48,7 +51,7 @@ def check(config: Path | None, name: str, episodes: int, json_out: bool) -> bool
             print(json.dumps({"domain": name, "ok": False, "checks": [{"check": "loads", "passed": False,
                                                                        "detail": str(exc)}]}, indent=2))
         else:
-            console.print(f"[red]FAIL[/] {exc}", markup=True)
+            result(f"[red]FAIL[/] {escape(str(exc))}")
         return False
     with console.status(f"checking {target.name} on {episodes} episodes per level"):
         report = domain_check.run(target, episodes)
@@ -61,5 +64,7 @@ def check(config: Path | None, name: str, episodes: int, json_out: bool) -> bool
     for c in report.checks:
         table.add_row(c["check"], "[green]pass[/]" if c["passed"] else "[red]FAIL[/]", c["detail"])
     console.print(table)
-    console.print("[green]the contract holds[/]" if report.ok else "[red]the contract does not hold[/]")
+    result(f"[green]PASS[/] {target.name}: the contract holds" if report.ok else
+           f"[red]FAIL[/] {target.name}: the contract does not hold "
+           f"({plural(sum(not c['passed'] for c in report.checks), 'failing check')})")
     return report.ok

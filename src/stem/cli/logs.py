@@ -50,10 +50,11 @@ def logs_lineage(run: str = RunArg, config: Optional[Path] = ConfigOpt, json_out
 @logs.command("organ")
 def logs_organ(run: str = RunArg, generation: int = typer.Argument(..., help="Generation number."),
                candidate: Optional[int] = typer.Option(None, "--candidate", "-c", help="A candidate instead of the selected organ."),
+               raw: bool = typer.Option(False, "--raw", help="The source as it is (the default into a file or pipe)."),
                config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
-    """The organ source a generation selected (or one candidate's)."""
+    """The organ source a generation selected (or one candidate's): line numbers on a terminal, as it is with --raw."""
     from stem.cli import logs_views as report
-    report.organ_view(_run_path(config, run), generation, candidate, json_out)
+    report.organ_view(_run_path(config, run), generation, candidate, json_out, raw)
 
 
 @logs.command("diff")

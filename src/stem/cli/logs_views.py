@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import difflib
 import json
+import sys
 from pathlib import Path
 
 from pydantic import TypeAdapter
+from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from stem.cli.base import console
+from stem.cli.base import console, plural, result
 from stem.errors import StemError
 from stem.evolution.scars import Scar
 from stem.genome import Genome
@@ -88,13 +90,33 @@ def list_view(logs: Path, json_out: bool) -> None:
     if json_out:
         print(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"runs in {logs}")
-    for col in ("run", "status", "domains", "gens", "stem", "validation", "test", "mature", "tokens", "usd"):
-        table.add_column(col)
+    if console.quiet:
+        for r in rows:
+            result(f"{r['run']} {r['status']} {','.join(r['domains']) or '-'} validation {r['validation']} "
+                   f"test {r['test']} mature {'yes' if r['mature'] else 'no'}", markup=False)
+        return
+    table = runs_table(rows, f"runs in {logs}")
+    if console.measure(table, options=console.options.update(max_width=10_000)).maximum <= console.width:
+        console.print(table)
+        return
+    console.print(f"runs in {logs}", markup=False)  # too narrow for the table: a run id, then its numbers
+    for r in rows:
+        console.print(f"[bold]{escape(r['run'])}[/]  {escape(r['status'])}  {escape(','.join(r['domains']) or '-')}")
+        console.print(f"  gens {r['generations']}, stem {r['stage1']}, validation {r['validation']}, test "
+                      f"{r['test']}, mature {'yes' if r['mature'] else 'no'}, {r['tokens']} tokens, "
+                      f"${r['usd']:.4f}", markup=False)
+
+
+def runs_table(rows: list[dict], title: str) -> Table:
+    """One row per run; run ids never cut (a terminal too narrow for the table gets lines instead)."""
+    table = Table(title=title)
+    table.add_column("run", no_wrap=True)
+    for col in ("status", "domains", "gens", "stem", "validation", "test", "mature", "tokens", "usd"):
+        table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(r["run"], r["status"], ",".join(r["domains"]), str(r["generations"]), r["stage1"],
                       r["validation"], r["test"], "yes" if r["mature"] else "no", str(r["tokens"]), f"{r['usd']:.4f}")
-    console.print(table)
+    return table
 
 
 def _pass_table(title: str, rows: list[dict]) -> Table:
@@ -112,9 +134,9 @@ def show_view(path: Path, json_out: bool) -> None:
     if json_out:
         print(json.dumps(data, indent=2, default=str))
         return
-    console.print(f"[bold]{data['run']}[/]  status={data['status']}  domains={','.join(data['domains'])}")
+    result(f"[bold]{escape(data['run'])}[/]  status={data['status']}  domains={escape(','.join(data['domains']))}")
     if data["stop_reason"]:
-        console.print(f"stop reason: {data['stop_reason']}", markup=False)
+        result(f"stop reason: {data['stop_reason']}", markup=False)
     console.print(f"isolation: {', '.join(data['isolation'] or ['-'])}")
     if data["llm"]:
         u = data["llm_usage"] or {}
@@ -123,7 +145,7 @@ def show_view(path: Path, json_out: bool) -> None:
                       f"tokens={u.get('prompt_tokens', 0) + u.get('completion_tokens', 0)} usd={u.get('usd', 0.0):.4f}")
     s1 = data["stage1"]
     if s1:
-        console.print(f"Stage 1 (stem genome, validation): {s1['passed']}/{s1['total']} passed")
+        result(f"Stage 1 (stem genome, validation): {s1['passed']}/{s1['total']} passed")
     gens = Table(title="Stage 2: generations (train episodes)")
     for col in ("gen", "domain", "candidates (role status score pass)", "selected"):
         gens.add_column(col, overflow="fold")
@@ -134,16 +156,19 @@ def show_view(path: Path, json_out: bool) -> None:
                      g["selected"] or "-")
     console.print(gens)
     if data["stage2"]:
-        console.print(f"Stage 2 ended: {data['stage2']['stop_reason']}")
+        result(f"Stage 2 ended: {data['stage2']['stop_reason']}", markup=False)
     s3 = data["stage3"]
-    if s3:
+    if s3 and console.quiet:
+        result(f"Stage 3: validation {s3['validation_passed']}/{s3['validation_total']}, hidden test "
+               f"{s3['test_passed']}/{s3['test_total']}")
+    elif s3:
         console.print(_pass_table(f"Stage 3: validation {s3['validation_passed']}/{s3['validation_total']}", s3["validation"]))
         console.print(_pass_table(f"Stage 3: hidden test {s3['test_passed']}/{s3['test_total']} "
                                   f"(fresh seeds {data['test_seeds']})", s3["test"]))
     for w in data["warnings"]:
-        console.print(f"[bold yellow]WARNING[/] {w}", markup=True)
+        result(f"[bold yellow]WARNING[/] {escape(w)}")
     if data["mature"]:
-        console.print(data["mature"]["message"])
+        result(data["mature"]["message"], markup=False)
 
 
 def scars_view(path: Path, json_out: bool) -> None:
@@ -158,6 +183,7 @@ def scars_view(path: Path, json_out: bool) -> None:
         table.add_row(str(s["generation"]), s["phase"], s["tag"], s["organ"], s.get("episode") or "-",
                       str(s.get("turn") or "-"), s["message"])
     console.print(table)
+    result(f"{plural(len(scars), 'scar')} in {path.name}", markup=False)
 
 
 def lineage_view(path: Path, json_out: bool) -> None:
@@ -188,6 +214,10 @@ def lineage_view(path: Path, json_out: bool) -> None:
         ancestors = [a for a in cap["lineage"] if a != name]
         branch.add(f"genome organ: {name} ({origin})" + (f"; ancestors: {', '.join(ancestors)}" if ancestors else ""))
     console.print(tree)
+    if console.quiet:
+        for domain in data["domains"]:
+            cap = (genome.get("capabilities") or {}).get(domain)
+            result(f"{domain}: genome organ {cap['organ']['name'] if cap else 'none'}", markup=False)
 
 
 def _organ_text(path: Path, generation: int, candidate: int | None = None) -> str:
@@ -196,17 +226,40 @@ def _organ_text(path: Path, generation: int, candidate: int | None = None) -> st
     if not gdir.is_dir():
         raise StemError(f"{path.name}: no generation {generation}; see `stem logs show {path.name}`")
     if not file.is_file():
-        raise StemError(f"{path.name}: generation {generation} has no {'candidate ' + str(candidate) if candidate else 'selected organ'} "
-                        "(every candidate failed before running)")
+        raise StemError(f"{path.name}: generation {generation} has no "
+                        f"{'candidate ' + str(candidate) if candidate else 'selected organ'} "
+                        f"({why_no_source(RunLog(path), generation, candidate)})")
     return file.read_text(encoding="utf-8")
 
 
-def organ_view(path: Path, generation: int, candidate: int | None, json_out: bool) -> None:
+def why_no_source(log: RunLog, generation: int, candidate: int | None) -> str:
+    """Why a generation has no organ file to show, from its trace: which candidates were never
+    requested, rejected, or failed at the LLM."""
+    trace = log.read_model(f"{gen_dir(log.path, generation).name}/trace.json", GenerationTrace)
+    if trace is None:
+        return "the generation did not finish"
+    cands = {c.candidate: c for c in trace.candidates}
+    if candidate is not None:
+        c = cands.get(candidate)
+        if c is None:
+            return f"it had {plural(len(cands), 'candidate')}: " + ", ".join(f"c{i}" for i in sorted(cands))
+        if c.status == "saved":
+            return "it was never requested: an earlier candidate passed every train episode"
+        return f"{c.status}: {c.reason}" if c.reason else c.status
+    statuses = sorted({c.status for c in trace.candidates})
+    return f"no candidate was evaluated ({', '.join(statuses)}); see `stem logs show {log.path.name}`"
+
+
+def organ_view(path: Path, generation: int, candidate: int | None, json_out: bool, as_is: bool = False) -> None:
+    """The source: with line numbers on a terminal; as it is with --raw, with --quiet or into a file or pipe."""
     text = _organ_text(path, generation, candidate)
     if json_out:
         print(json.dumps({"run": path.name, "generation": generation, "candidate": candidate, "source": text}))
         return
-    console.print(Syntax(text, "python", line_numbers=True))
+    if as_is or console.quiet or not console.is_terminal:
+        sys.stdout.write(text)
+        return
+    console.print(Syntax(text, "python", line_numbers=True, word_wrap=True))
 
 
 def diff_view(path: Path, a: int, b: int, json_out: bool) -> None:
@@ -216,7 +269,11 @@ def diff_view(path: Path, a: int, b: int, json_out: bool) -> None:
     if json_out:
         print(json.dumps({"run": path.name, "a": a, "b": b, "diff": lines}))
         return
-    console.print(Syntax("\n".join(lines) or "(identical)", "diff"))
+    text = "\n".join(lines) or "(identical)"
+    if console.quiet or not console.is_terminal:
+        sys.stdout.write(text + "\n")
+        return
+    console.print(Syntax(text, "diff", word_wrap=True))
 
 
 # ---------------------------------------------------------------- curves: plot and compare
@@ -282,8 +339,8 @@ def plot_view(path: Path, json_out: bool, width: int = 80) -> None:
                                             width=width, height=10, color=color)))
     console.print(Text.from_ansi(line_chart("cumulative tokens", {"tokens": (xs, [u["tokens"] for u in data["usage"]])},
                                             width=width, height=10, color=color)))
-    console.print(f"calls {data['calls']} (saved by early stop {data['calls_saved']}), tokens {data['tokens']}, "
-                  f"cost ${data['usd']:.4f}; mature: {'yes' if data['mature'] else 'no'}")
+    result(f"calls {data['calls']} (saved by early stop {data['calls_saved']}), tokens {data['tokens']}, "
+           f"cost ${data['usd']:.4f}; mature: {'yes' if data['mature'] else 'no'}", markup=False)
 
 
 def compare_view(a: Path, b: Path, json_out: bool, width: int = 80) -> None:

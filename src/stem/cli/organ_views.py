@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
-from stem.cli.base import console
-from stem.cli.bench_views import render_verdict
+from stem.cli.base import console, plural, project, result
 from stem.benchmark import splits
-from stem.benchmark.episode import EpisodeRunner
-from stem.config import load_settings
 from stem.errors import StemError
 from stem.runtime.validator import validate
 
@@ -32,14 +30,15 @@ def check(path: Path, json_out: bool) -> bool:
         print(json.dumps({"file": str(path)} | report.as_dict(), indent=2))
         return report.ok
     if report.ok:
-        console.print(f"[green]accepted[/] {path}: passes the validator")
+        result(f"[green]accepted[/] {escape(str(path))}: passes the validator")
         return True
-    table = Table(title=f"{path}: rejected ({len(report.rejections)} reasons)")
+    table = Table(title=f"{path}: rejected ({plural(len(report.rejections), 'reason')})")
     for col in ("line:col", "rule", "reason"):
         table.add_column(col, overflow="fold")
     for r in report.rejections:
         table.add_row(f"{r.line}:{r.col}", r.rule, r.message)
     console.print(table)
+    result(f"[red]rejected[/] {escape(str(path))}: {plural(len(report.rejections), 'reason')}")
     return False
 
 
@@ -49,27 +48,19 @@ def warn_unisolated() -> None:
 
 
 def run(path: Path, episode: str, config: Path | None, unsafe: bool, trace_dir: Path | None, json_out: bool) -> bool:
-    from stem.runtime.organ_turn import OrganRejected, organ_turn
-    from stem.runtime.sandbox import Sandbox
+    """One organ file through one episode (answered or public-only), in the sandbox, like `stem infer`."""
+    from stem.cli.infer_views import render_solution
+    from stem.inference import organ_cell
 
     source = read_organ(path)
-    ep, _ = splits.resolve_episode(load_settings(config), episode)
+    ep, _ = splits.resolve_episode(project(config), episode)
+    cell = organ_cell(source, ep.domain, str(path), unsafe)
     if unsafe:
         warn_unisolated()
-    with Sandbox(unsafe_no_isolation=unsafe) as sandbox:
-        episode_dir = sandbox.stage(ep.public_files)
-        try:
-            turn = organ_turn(sandbox, source, episode_dir)
-        except OrganRejected as exc:
-            raise StemError(f"{path}: rejected by the validator: {exc.report.summary(2)}; "
-                            "see `stem organ check`") from None
-        with console.status(f"running {path.name} on {ep.episode_id}"):
-            result = EpisodeRunner(ep, trace_dir, sandbox.artifacts_dir(episode_dir)).run(turn)
-        layers = sandbox.layers
+    with console.status(f"running {path.name} on {ep.episode_id}"):
+        solution = cell.solve(ep, trace_dir)
     if json_out:
-        print(json.dumps({"episode": ep.episode_id, "turns_run": result.turns_run, "isolation": layers,
-                          "failure": result.failure, "verdict": result.verdict.model_dump()}, indent=2, default=str))
+        print(json.dumps(solution.as_dict(), indent=2, default=str, ensure_ascii=False))
     else:
-        console.print(f"isolation: {', '.join(layers)}")
-        render_verdict(result.verdict, f"{path.name} on {ep.episode_id} ({result.turns_run} turns)")
-    return result.verdict.success
+        render_solution(solution, f"{path.name} on {ep.episode_id} ({solution.turns_run} turns)")
+    return solution.ok

@@ -8,7 +8,10 @@ from typing import Optional
 
 import typer
 
-from stem.cli.base import BaseUrlOpt, ConfigOpt, LlmOpt, ModelOpt, UnsafeOpt, console
+from rich.markup import escape
+
+from stem.cli.base import BaseUrlOpt, ConfigOpt, LlmOpt, ModelOpt, UnsafeOpt
+from stem.cli.base import result as line
 from stem.cli.train_views import TrainDisplay
 from stem.config import load_settings
 
@@ -54,5 +57,8 @@ def run(config: Path | None, domain: str, population: int | None, max_epochs: in
     if json_out:
         print(json.dumps(result, indent=2, default=str))
     else:
-        console.print(f"run directory: {result['run']}  (inspect: stem logs show {Path(result['run']).name})")
+        name = Path(result["run"]).name
+        line(f"{'[green]MATURE[/]' if result['mature']['written'] else '[red]NOT MATURE[/]'}: "
+             f"{escape(result['mature']['message'])}; hidden test {result['test_passed']}/{result['test_total']}; "
+             f"run {escape(name)} (stem logs show {escape(name)})")
     return 0 if result["mature"]["written"] else 1

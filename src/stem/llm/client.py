@@ -28,12 +28,15 @@ class LLMClient:
         self.sleep = sleep
         self.max_answer_chars = settings.max_answer_chars
         self.why = "named"  # how the profile was chosen (auto-detection says which option and why)
+        self.on_note: Callable[[str], None] = lambda note: None  # a one-line warning per call that has one
 
     @property
     def model_label(self) -> str:
         """The model for the run record; a CLI agent's is its command."""
         if self.profile.provider == "command":
             return self.profile.model or " ".join(self.profile.command[:2])
+        if self.profile.provider == "replay":
+            return self.profile.model or f"recorded in {getattr(self.provider, 'source', '?')}"
         return self.profile.model
 
     def complete(self, messages: list[dict[str, str]], purpose: str = "", json_mode: bool = True) -> RawAnswer:
@@ -47,7 +50,7 @@ class LLMClient:
             while True:
                 attempt += 1
                 try:
-                    answer = self.provider.send(messages, json_mode)
+                    answer = self.provider.send(messages, json_mode, purpose)
                     break
                 except LLMError as exc:
                     delay = self.policy.delay(attempt, exc)
@@ -64,6 +67,8 @@ class LLMClient:
         usd = self.profile.prices.cost(answer.prompt_tokens, answer.completion_tokens)
         self.budget.add(answer.prompt_tokens, answer.completion_tokens, usd, reserved=True)
         self._record(key, purpose, messages, answer, attempt, waits, start, None, usd)
+        if answer.note:
+            self.on_note(answer.note)
         return answer
 
     def _record(self, key: str, purpose: str, messages: list[dict[str, str]], answer: RawAnswer | None, attempts: int,
@@ -78,7 +83,8 @@ class LLMClient:
             completion_tokens=answer.completion_tokens if answer else 0,
             tokens_estimated=answer.tokens_estimated if answer else False, usd=usd,
             latency_ms=(time.monotonic() - start) * 1000, attempts=attempts, waits=waits,
-            error=str(error) if error else None, error_kind=error.kind if error else None)
+            error=str(error) if error else None, error_kind=error.kind if error else None,
+            note=answer.note if answer else None)
         records.append(self.calls_file, rec)
 
 

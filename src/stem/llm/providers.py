@@ -20,6 +20,7 @@ class RawAnswer:
     completion_tokens: int
     finish_reason: str | None = None
     tokens_estimated: bool = False
+    note: str | None = None  # a one-line warning about how the answer was obtained (a replay fallback)
 
 
 def render_prompt(messages: list[dict[str, str]]) -> str:
@@ -58,7 +59,7 @@ class OpenAIProvider:
             return LLMError(f"{self.name}: unreadable response body ({str(exc)[:200]})", "bad_response", retryable=True)
         return LLMError(f"{self.name}: {type(exc).__name__}: {str(exc)[:200]}", "unknown", retryable=False)
 
-    def send(self, messages: list[dict[str, str]], json_mode: bool) -> RawAnswer:
+    def send(self, messages: list[dict[str, str]], json_mode: bool, purpose: str = "") -> RawAnswer:
         kwargs = {"model": self.profile.model, "messages": messages, "temperature": self.profile.temperature,
                   "max_tokens": self.profile.max_tokens}
         if json_mode and self.profile.json_mode:
@@ -94,7 +95,7 @@ class CommandProvider:
             raise LLMError(f"{name}: set llm.profiles.{name}.command to the agent's command line", "config", False)
         self.name, self.profile = name, profile
 
-    def send(self, messages: list[dict[str, str]], json_mode: bool) -> RawAnswer:
+    def send(self, messages: list[dict[str, str]], json_mode: bool, purpose: str = "") -> RawAnswer:
         prompt = render_prompt(messages)
         try:
             proc = subprocess.run(self.profile.command, input=prompt, capture_output=True, text=True,
@@ -116,23 +117,46 @@ class CommandProvider:
 
 
 class ReplayProvider:
-    """Answers from a recorded run: the n-th request with a given hash gets the n-th recorded answer."""
+    """Answers from a recorded run: the n-th request with a given hash gets the n-th recorded answer.
+
+    A request the recording does not hold (the prompt templates or the observations changed since it was
+    made) gets the recorded answer of the same purpose (generation, domain, candidate, role: e.g.
+    gen001:trading_floor:c1:new_organ), with a note saying so; every record is served at most once."""
 
     def __init__(self, name: str, calls_file: Path):
         self.name = name
         self.queues: dict[str, deque] = defaultdict(deque)
+        self.by_purpose: dict[str, deque] = defaultdict(deque)
+        self.served: set[int] = set()
         self.lock = threading.Lock()
         for rec in records.load(calls_file):
             self.queues[rec.request_hash].append(rec)
+            if rec.purpose:
+                self.by_purpose[rec.purpose].append(rec)
         self.source = calls_file
 
-    def send(self, messages: list[dict[str, str]], json_mode: bool) -> RawAnswer:
+    def _take(self, queue: deque | None) -> records.CallRecord | None:
+        while queue:
+            rec = queue.popleft()
+            if id(rec) not in self.served:
+                self.served.add(id(rec))
+                return rec
+        return None
+
+    def send(self, messages: list[dict[str, str]], json_mode: bool, purpose: str = "") -> RawAnswer:
         key = records.request_hash(messages)
+        note = None
         with self.lock:  # concurrent requests of one generation each take their own record
-            rec = self.queues[key].popleft() if self.queues.get(key) else None
+            rec = self._take(self.queues.get(key))
+            if rec is None and purpose:
+                rec = self._take(self.by_purpose.get(purpose))
+                if rec is not None:
+                    note = (f"replay: request {key[:12]} is not in {self.source} (its prompt differs from the "
+                            f"recording); served the recorded answer of {purpose}")
         if rec is None:
             raise LLMError(f"replay miss: no recorded answer for request {key[:12]} (\"{records.describe(messages)}\") "
                            f"in {self.source}; the run diverged from the recording", "replay_miss", retryable=False)
         if rec.answer is None:
             raise LLMError(rec.error or "recorded call failed", rec.error_kind or "recorded_error", retryable=False)
-        return RawAnswer(rec.answer, rec.prompt_tokens, rec.completion_tokens, rec.finish_reason, rec.tokens_estimated)
+        return RawAnswer(rec.answer, rec.prompt_tokens, rec.completion_tokens, rec.finish_reason, rec.tokens_estimated,
+                         note)

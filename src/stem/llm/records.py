@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from stem.errors import StemError
-from stem.jsonio import append_line
+from stem.jsonio import append_line, parse_json
 
 
 class CallRecord(BaseModel):
@@ -31,6 +31,7 @@ class CallRecord(BaseModel):
     waits: list[float] = Field(default_factory=list)
     error: str | None = None
     error_kind: str | None = None
+    note: str | None = None  # e.g. a replay that served another request's answer of the same purpose
 
 
 def request_hash(messages: list[dict[str, str]]) -> str:
@@ -52,8 +53,9 @@ def load(path: Path) -> list[CallRecord]:
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
+        data = parse_json(line, f"{path}: line {n}", "call record")
         try:
-            records.append(CallRecord.model_validate_json(line))
+            records.append(CallRecord.model_validate(data))
         except ValueError as exc:
             raise StemError(f"{path}: line {n} is not a call record ({str(exc).splitlines()[0]})") from None
     return records

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from stem.errors import StemError
 
 
-class Prices(BaseModel):
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown key in config.yaml is refused, never ignored
+
+
+class Prices(_Section):
     prompt_per_mtok: float = Field(default=0.0, ge=0)
     completion_per_mtok: float = Field(default=0.0, ge=0)
 
@@ -17,7 +21,7 @@ class Prices(BaseModel):
         return (prompt_tokens * self.prompt_per_mtok + completion_tokens * self.completion_per_mtok) / 1_000_000
 
 
-class Profile(BaseModel):
+class Profile(_Section):
     provider: Literal["openai", "command", "replay"] = "openai"
     base_url: str | None = None
     model: str = ""
@@ -30,14 +34,14 @@ class Profile(BaseModel):
     prices: Prices = Prices()
 
 
-class RetrySettings(BaseModel):
+class RetrySettings(_Section):
     max_attempts: int = Field(default=4, ge=1, le=20)
     base_seconds: float = Field(default=1.0, ge=0)
     max_seconds: float = Field(default=30.0, ge=0)
     max_retry_after_seconds: float = Field(default=120.0, ge=0)
 
 
-class BudgetSettings(BaseModel):
+class BudgetSettings(_Section):
     max_calls: int | None = Field(default=80, ge=1)
     max_tokens: int | None = Field(default=1_000_000, ge=1)
     max_usd: float | None = Field(default=5.0, ge=0)
@@ -71,7 +75,7 @@ AGENT_COMMANDS = {
 }
 
 
-class LLMSettings(BaseModel):
+class LLMSettings(_Section):
     profile: str = "auto"  # auto: the first usable of keys, a local server, a CLI agent (stem doctor shows why)
     concurrency: int | None = Field(default=None, ge=1, description="requests in flight at once; default: the population")
     max_answer_chars: int = Field(default=400_000, ge=1000, description="answers longer than this are refused "

@@ -50,7 +50,7 @@ class ScriptedProvider:
         self.lock = threading.Lock()
         self.count = 0
 
-    def send(self, messages: list[dict[str, str]], json_mode: bool) -> RawAnswer:
+    def send(self, messages: list[dict[str, str]], json_mode: bool, purpose: str = "") -> RawAnswer:
         start = time.monotonic()
         with self.lock:
             self.count += 1

@@ -13,13 +13,13 @@ from stem.benchmark import domains as domainlib
 from stem.benchmark import splits
 from stem.config import Settings
 from stem.errors import Interrupted, StemError, WriteFault
-from stem.evolution.prompts import load_templates
 from stem.genome import Genome
 from stem.jsonio import write_json
 from stem.llm.budget import Budget
 from stem.llm.client import LLMClient, build_client
 from stem.runlog import RunLog, new_run_dir
 from stem.runtime.sandbox import Sandbox
+from stem.training import preflight
 from stem.training.baseline import stage1
 from stem.training.evolve import stage2
 from stem.training.maturation import stage3
@@ -30,8 +30,10 @@ from stem.version import __version__
 class Trainer:
     def __init__(self, settings: Settings, opts: TrainOptions, reporter: Reporter):
         self.settings, self.opts, self.rep = settings, opts, reporter
-        self.domains = domainlib.domain_names(opts.domain)
-        self.templates = load_templates(settings.path("prompts"))  # a missing template stops before any run starts
+        checked = preflight.check(settings, opts)  # every mistake found before Stage 1 and before a run folder
+        self.domains, self.templates = checked.domains, checked.templates
+        for note in checked.notes:
+            reporter.line(note)
         recorded = self._recorded_options(opts)
         self.population = opts.population or recorded.get("population") or settings.evolution.population
         self.max_epochs = opts.max_epochs or recorded.get("max_epochs") or settings.evolution.max_epochs
@@ -61,7 +63,7 @@ class Trainer:
         for path in sorted(log.path.glob("generation_*")):
             if int(path.name.split("_")[1]) > finished:
                 log.discard_generation(int(path.name.split("_")[1]))
-        log.update_run(status="running")
+        log.update_run(status="running", stop_reason=None)  # how it stopped before is in events.jsonl
         log.event("resumed", after_generation=finished)
         self.rep.line(f"resuming {log.path} after generation {finished}")
         return log
@@ -146,6 +148,7 @@ class Trainer:
                                       calls_file=log.path / "llm" / "calls.jsonl", replay_from=self.opts.replay_from)
             except StemError as exc:  # Stage 1 is kept: once an LLM is there, the run goes on from here
                 raise StemError(f"{exc}; then continue with: stem train --resume {log.path}") from None
+        client.on_note = lambda note: (self.rep.line(f"warning: {note}"), log.event("llm_note", note=note))
         usage = state.get("llm_usage")
         if usage:
             client.budget = Budget(self.settings.llm.budget, usage["calls"], usage["prompt_tokens"],

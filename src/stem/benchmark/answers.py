@@ -1,0 +1,43 @@
+"""Tasks with and without a private answer: whether an artifact can be scored, and whether it keeps the
+output contract the task's manifest states.
+
+An episode read from a public folder with no private answer beside it (a task nobody has answered
+yet) has `private == {}`. Its artifact is checked against the manifest's output contract; it is
+scored only when the domain says it can score from public data (`scores_without_answer`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stem.benchmark import domains
+from stem.benchmark.episode_model import Episode
+from stem.benchmark.manifest import OutputContract
+from stem.errors import StemError
+
+
+def has_answer(episode: Episode) -> bool:
+    return bool(episode.private)
+
+
+def can_score(episode: Episode) -> bool:
+    """A verdict is possible: the private answer is there, or the domain scores from public data."""
+    if has_answer(episode):
+        return True
+    try:
+        return bool(getattr(domains.get(episode.domain), "scores_without_answer", False))
+    except StemError:  # an unknown domain cannot score anything
+        return False
+
+
+def unscored_reason(episode: Episode) -> str:
+    return f"no private answer beside the task, and domain {episode.domain} cannot score from public data"
+
+
+def contract_problems(artifact: Any, contract: OutputContract) -> list[str]:
+    """What keeps `artifact` from the shape the output contract asks for (empty when it keeps it)."""
+    if artifact is None:
+        return ["no artifact: the final turn's response has no 'artifact'"]
+    if not isinstance(artifact, dict):
+        return [f"the artifact must be a JSON object with keys {contract.artifact_keys}, got {type(artifact).__name__}"]
+    missing = [k for k in contract.artifact_keys if k not in artifact]
+    return [f"the artifact lacks the output contract's keys {missing}"] if missing else []
