@@ -104,3 +104,22 @@ def test_perf_train_prints_harness_numbers():
         assert g["llm_seconds"] >= 0.05 and g["harness_seconds"] > 0  # two concurrent 50 ms calls per generation
     assert data["harness_seconds_per_generation"] > 0 and data["sandbox_calls"] > 0
     assert 0 < data["share_outside_llm"] < 1
+
+
+def test_organ_check_refuses_a_held_out_answer_like_training_does(tmp_path):
+    """One rule for hard-coded answers: `stem organ check` refuses the strings of the configured validation
+    split's expected answers that training refuses (a mechanism snippet written by this test)."""
+    from stem.benchmark import domains, splits
+    from stem.config import load_settings
+    from stem.training.shared import held_out_literals
+    settings = load_settings(ROOT / "config.yaml")
+    domains.discover_for(settings)
+    episode = splits.split_episodes(settings, "trading_floor", "validation")[0]
+    secret = episode.private["expected"]["final_cash"]
+    assert secret in held_out_literals(settings, ["trading_floor"])
+    organ = tmp_path / "hard_coded.py"
+    organ.write_text(f"CASH = {secret!r}\n\ndef run(observation):\n    return {{'trace': [CASH], 'memory': {{}}}}\n")
+    got = runner.invoke(app, ["organ", "check", str(organ), "--domain", "trading", "--json",
+                              "--config", str(ROOT / "config.yaml")])
+    assert got.exit_code == 1, got.output
+    assert [r["rule"] for r in json.loads(got.output)["rejections"]] == ["fixture_literal"]

@@ -143,7 +143,8 @@ def test_plots_label_generations_with_whole_numbers(replayed):
     proc = stem("logs", "plot", "latest", "--config", str(replayed["cfg"]), cwd=replayed["tmp"])
     lines = proc.stdout.splitlines()
     ticks = [lines[i + 1] for i, ln in enumerate(lines[:-1]) if ln.lstrip().startswith("└")]
-    assert proc.returncode == 0 and len(ticks) == 3
+    assert proc.returncode == 0 and len(ticks) == 4  # score per generation, score per calls, calls, tokens
+    assert "best train score against cumulative LLM calls" in proc.stdout
     for row in ticks:
         assert re.fullmatch(r"[\s\d]+", row) and row.split(), row  # 1 2 ..., never 1.00 1.31
 

@@ -34,6 +34,12 @@ def load_genome(path: Path) -> Genome:
     return genome
 
 
+def genome_organs(genome_path: Path) -> dict[str, str]:
+    """domain -> organ source of a genome file, every organ checked against its sha256."""
+    genome = load_genome(Path(genome_path))
+    return {d: organ_source(Path(genome_path), c.organ) for d, c in genome.capabilities.items()}
+
+
 def organ_source(genome_path: Path, ref: OrganRef) -> str:
     """The organ's source, refused when the file is missing or its hash does not match the genome."""
     file = (genome_path.parent / ref.path).resolve()

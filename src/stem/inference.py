@@ -26,7 +26,7 @@ from stem.benchmark.episode_model import Episode
 from stem.benchmark.verdict import Verdict, failed_verdict
 from stem.config import Settings, load_settings
 from stem.errors import StemError
-from stem.genome_store import load_genome, organ_source
+from stem.genome_store import genome_organs
 from stem.jsonio import write_json
 from stem.runtime.sandbox import Sandbox
 from stem.runtime.validator import validate
@@ -148,11 +148,6 @@ def read_task(task: Task, organs: dict[str, str]) -> Episode | Solution:
     if domain not in organs:
         return no_organ(manifest.episode_id, manifest.domain, organs)
     return store.read_episode(public)
-
-
-def genome_organs(genome_path: Path) -> dict[str, str]:
-    genome = load_genome(Path(genome_path))
-    return {d: organ_source(Path(genome_path), c.organ) for d, c in genome.capabilities.items()}
 
 
 def load_cell(path: Path | str = "genomes/mature_cell.json", config: Path | str | None = None,

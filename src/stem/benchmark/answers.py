@@ -7,12 +7,14 @@ scored only when the domain says it can score from public data (`scores_without_
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from stem.benchmark import domains
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import OutputContract
 from stem.errors import StemError
+from stem.jsonio import read_json
 
 
 def has_answer(episode: Episode) -> bool:
@@ -41,3 +43,18 @@ def contract_problems(artifact: Any, contract: OutputContract) -> list[str]:
         return [f"the artifact must be a JSON object with keys {contract.artifact_keys}, got {type(artifact).__name__}"]
     missing = [k for k in contract.artifact_keys if k not in artifact]
     return [f"the artifact lacks the output contract's keys {missing}"] if missing else []
+
+
+def load_submission(path: Path) -> tuple[Any, Any]:
+    """(artifact, environment record) from a submission file: the bare artifact, or
+    {"artifact": ..., "record": ...} (security's {"artifact": ..., "probes": [...]} still reads)."""
+    data = read_json(path, "submission")
+    keys = {"artifact", "record", "probes", "limitations"}
+    if isinstance(data, dict) and "artifact" in data and set(data) <= keys:
+        if "record" in data and "probes" in data:
+            raise StemError(f"{path}: give 'record' or 'probes', not both")
+        probes = data.get("probes")
+        if probes is not None and (not isinstance(probes, list) or not all(isinstance(p, dict) for p in probes)):
+            raise StemError(f"{path}: field 'probes': must be a list of {{vector, result}} objects")
+        return data["artifact"], data.get("record", probes)
+    return data, None

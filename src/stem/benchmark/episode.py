@@ -20,7 +20,7 @@ from stem.benchmark.manifest import turn_delta
 from stem.benchmark.verdict import Check, Verdict, build_verdict, check, failed_verdict
 from stem.errors import StemError
 from stem.jsonio import write_json
-from stem.turn_protocol import TurnFailure, TurnFn, TurnReply
+from stem.turn_protocol import TurnFailure, TurnFn, TurnReply, check_response
 
 __all__ = ["EpisodeResult", "EpisodeRunner", "TurnFailure", "TurnFn", "TurnReply", "TurnRecorder", "TurnFiles",
            "build_observation", "parse_response"]
@@ -65,7 +65,8 @@ class TurnFiles:
 
 
 def parse_response(raw: Any) -> tuple[dict | None, str | None, str]:
-    """(response, failure tag, message). JSON text is accepted; anything else must be an object."""
+    """(response, failure tag, message). JSON text is accepted; the response must then keep the
+    organ contract's shape (stem.turn_protocol.check_response, the check the sandbox makes too)."""
     if isinstance(raw, (str, bytes)):
         try:
             raw = json.loads(raw)
@@ -73,12 +74,9 @@ def parse_response(raw: Any) -> tuple[dict | None, str | None, str]:
             return None, "non_json_output", f"the response is not JSON ({exc})"
     if raw is None:
         return None, "multi_turn_collapse", "no response: the agent stopped before the episode ended"
-    if not isinstance(raw, dict):
-        return None, "malformed_response", f"the response must be a JSON object, got {type(raw).__name__}"
-    if "memory" in raw and not isinstance(raw["memory"], dict):
-        return None, "malformed_response", "'memory' must be a JSON object"
-    if "action" in raw and raw["action"] is not None and not isinstance(raw["action"], dict):
-        return None, "malformed_response", "'action' must be a JSON object"
+    problem = check_response(raw)
+    if problem:
+        return None, "malformed_response", problem
     return raw, None, ""
 
 

@@ -73,3 +73,16 @@ def suite_ids(suite: Path) -> list[str]:
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if (p / MANIFEST).is_file())
+
+
+def refuse_clobber(episode: Episode, suite: Path) -> None:
+    """Same seed gives the same bytes, so rewriting is harmless; a different episode is never overwritten."""
+    pub = public_dir(suite, episode.episode_id)
+    if not pub.exists():
+        return
+    try:
+        same = read_episode(pub).model_dump() == episode.model_dump()
+    except StemError:
+        same = False
+    if not same:
+        raise StemError(f"{pub}: a different episode already exists there; choose another --out")

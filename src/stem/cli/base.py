@@ -24,6 +24,7 @@ except ImportError:  # older typer runs on click itself
     from click import exceptions as clickexc
 
 from stem.errors import Interrupted, StemError
+from stem.run_report import plural  # noqa: F401 (the one wording rule, re-exported for the views)
 
 if TYPE_CHECKING:
     from stem.config import Settings
@@ -65,10 +66,6 @@ def raw(text: str) -> None:
     """Text exactly as it is (JSON, source code): no markup, no wrapping; silenced by --quiet."""
     if not console.quiet:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def project(config: Path | None) -> "Settings":

@@ -15,7 +15,6 @@ from stem.cli.base import console, progress, project, result
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.verdict import Verdict
 from stem.errors import StemError
-from stem.jsonio import read_json
 
 
 
@@ -91,7 +90,7 @@ def generate(config: Path | None, domain: str, split: str, count: int | None, se
                 else splits.for_domain(settings, specs, name)
             for s, d in pairs:
                 ep = domains.generate(name, s, d, split)
-                _refuse_clobber(ep, out)
+                store.refuse_clobber(ep, out)
                 store.write_episode(ep, out)
                 written.append({"episode_id": ep.episode_id, "domain": name, "seed": s, "difficulty": d,
                                 "public": str(store.public_dir(out, ep.episode_id))})
@@ -107,29 +106,6 @@ def generate(config: Path | None, domain: str, split: str, count: int | None, se
     console.print(table)
     if split == "test" and seed is None:
         console.print("test seeds were drawn fresh; they are recorded above")
-
-
-def _refuse_clobber(ep: Episode, out: Path) -> None:
-    """Same seed gives the same bytes, so rewriting is harmless; a different episode is never overwritten."""
-    pub = store.public_dir(out, ep.episode_id)
-    if not pub.exists():
-        return
-    try:
-        same = store.read_episode(pub).model_dump() == ep.model_dump()
-    except StemError:
-        same = False
-    if not same:
-        raise StemError(f"{pub}: a different episode already exists there; choose another --out")
-
-
-def _load_submission(path: Path) -> tuple[Any, list[dict] | None]:
-    data = read_json(path, "submission")
-    if isinstance(data, dict) and "artifact" in data and set(data) <= {"artifact", "probes", "limitations"}:
-        probes = data.get("probes")
-        if probes is not None and (not isinstance(probes, list) or not all(isinstance(p, dict) for p in probes)):
-            raise StemError(f"{path}: field 'probes': must be a list of {{vector, result}} objects")
-        return data["artifact"], probes
-    return data, None
 
 
 def render_verdict(verdict: Verdict, title: str, line: bool = True) -> None:
@@ -158,8 +134,8 @@ def verify(config: Path | None, ref: str, submission: Path, json_out: bool) -> b
         raise StemError(f"{ep.episode_id}: {answers.unscored_reason(ep)}; bench verify needs the answer at "
                         f"private/{ep.episode_id}/{store.PRIVATE} beside public/ (stem infer checks a public-only "
                         "task's artifact against its output contract)")
-    artifact, probes = _load_submission(submission)
-    verdict = domains.verify(ep, artifact, probes)
+    artifact, record = answers.load_submission(submission)
+    verdict = domains.verify(ep, artifact, record)
     shape = [c for c in verdict.checks if c.id == "artifact_shape" and not c.passed]
     if shape:
         raise StemError(f"{submission}: {shape[0].actual}; expected {shape[0].expected}")

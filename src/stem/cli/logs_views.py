@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from pathlib import Path
@@ -15,78 +14,16 @@ from rich.text import Text
 from rich.tree import Tree
 
 from stem.cli.base import console, plural, result
-from stem.errors import StemError
 from stem.evolution.scars import Scar
 from stem.genome import Genome
-from stem.run_models import GenerationTrace
-from stem.runlog import RunLog, gen_dir, list_runs
+from stem import run_report as report
+from stem.runlog import RunLog
 
 SCARS = TypeAdapter(list[Scar])
 
 
-# ---------------------------------------------------------------- reading runs back
-def traces(log: RunLog, finished: int) -> list[GenerationTrace]:
-    """The trace of every finished generation, read through its model."""
-    out = []
-    for gdir in sorted(log.path.glob("generation_*")):
-        trace = log.read_model(f"{gdir.name}/trace.json", GenerationTrace)
-        if trace is not None and trace.generation <= finished:
-            out.append(trace)
-    return out
-
-
-def summary(path: Path) -> dict:
-    log = RunLog(path)
-    run = log.read_run()
-    gens = []
-    for trace in traces(log, run["progress"]["generation"]):
-        gens.append({"generation": trace.generation, "domain": trace.domain, "stagnating": trace.stagnating,
-                     "selected": trace.selected, "saved": trace.saved,
-                     "candidates": [c.model_dump() for c in trace.candidates],
-                     "llm_usage": trace.llm_usage.model_dump() if trace.llm_usage else None})
-    s1, s3 = run.get("stage1") or {}, run.get("stage3") or {}
-    return {"run": path.name, "path": str(path), "status": run["status"], "stop_reason": run.get("stop_reason"),
-            "domains": run["domains"], "isolation": run.get("isolation_layers"), "llm": run.get("llm"),
-            "llm_usage": run.get("llm_usage"), "stage1": s1, "generations": gens,
-            "stage2": run.get("stage2"), "stage3": s3, "test_seeds": run.get("test_seeds"), "mature": run.get("mature"),
-            "front": run.get("front"), "calls_saved": run.get("calls_saved", 0), "warnings": warnings(run, gens)}
-
-
-def warnings(run: dict, gens: list[dict]) -> list[str]:
-    """Flag organs that pass training episodes but no held-out one: the mark of memorised answers."""
-    out = []
-    s3 = run.get("stage3") or {}
-    for domain, members in (run.get("front") or {}).items():
-        if not members:
-            continue
-        top = members[0]
-        passed, total = len(top["passed_ids"]), len(top["scores"])
-        held = [e for e in s3.get("validation", []) + s3.get("test", []) if e["domain"] == domain]
-        if passed > 0 and held and not any(e["success"] for e in held):
-            out.append(f"{domain}: organ {top['organ']['name']} passes {passed}/{total} train episodes "
-                       f"but 0/{len(held)} held-out (validation + hidden test) episodes: it does not generalise "
-                       "(hard-coded or memorised answers?)")
-    return out
-
-
 def list_view(logs: Path, json_out: bool) -> None:
-    rows = []
-    for path in list_runs(logs):
-        try:
-            run = RunLog(path).read_run()
-        except StemError as exc:  # one damaged run does not hide the others
-            rows.append({"run": path.name, "status": f"damaged: {exc}", "domains": [], "generations": 0,
-                         "stage1": "-", "validation": "-", "test": "-", "mature": False, "tokens": 0, "usd": 0.0})
-            continue
-        s1, s3, usage = run.get("stage1") or {}, run.get("stage3") or {}, run.get("llm_usage") or {}
-        rows.append({"run": path.name, "status": run["status"], "domains": run["domains"],
-                     "generations": run["progress"]["generation"],
-                     "stage1": f"{s1.get('passed', '-')}/{s1.get('total', '-')}",
-                     "validation": f"{s3.get('validation_passed', '-')}/{s3.get('validation_total', '-')}",
-                     "test": f"{s3.get('test_passed', '-')}/{s3.get('test_total', '-')}",
-                     "mature": bool((run.get("mature") or {}).get("written")),
-                     "tokens": usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0),
-                     "usd": usage.get("usd", 0.0)})
+    rows = report.run_rows(logs)
     if json_out:
         print(json.dumps(rows, indent=2))
         return
@@ -129,8 +66,14 @@ def _pass_table(title: str, rows: list[dict]) -> Table:
     return table
 
 
+STOPS = {"all_train_pass": "an organ passes every train episode",
+         "all_train_perfect": "an organ scores 1.0 on every train episode",
+         "patience": "no gain above evolution.min_delta for evolution.patience generations",
+         "max_epochs": "max epochs reached"}
+
+
 def show_view(path: Path, json_out: bool) -> None:
-    data = summary(path)
+    data = report.summary(path)
     if json_out:
         print(json.dumps(data, indent=2, default=str))
         return
@@ -157,6 +100,12 @@ def show_view(path: Path, json_out: bool) -> None:
     console.print(gens)
     if data["stage2"]:
         result(f"Stage 2 ended: {data['stage2']['stop_reason']}", markup=False)
+    for domain, why in data["domain_stops"].items():
+        members = (data["front"] or {}).get(domain) or []
+        best = max((sum(m["scores"].values()) / len(m["scores"]) for m in members if m["scores"]), default=0.0)
+        result(f"{domain} (objective {data['objectives'].get(domain, 'pass')}): "
+               f"{'stopped: ' + STOPS.get(why, why) if why else 'not finished'}; best mean train score {best:.4f}",
+               markup=False)
     s3 = data["stage3"]
     if s3 and console.quiet:
         result(f"Stage 3: validation {s3['validation_passed']}/{s3['validation_total']}, hidden test "
@@ -187,7 +136,7 @@ def scars_view(path: Path, json_out: bool) -> None:
 
 
 def lineage_view(path: Path, json_out: bool) -> None:
-    data = summary(path)
+    data = report.summary(path)
     found = RunLog(path).read_model("genome.json", Genome)
     genome = found.model_dump(mode="json") if found is not None else {}
     if json_out:
@@ -220,39 +169,9 @@ def lineage_view(path: Path, json_out: bool) -> None:
             result(f"{domain}: genome organ {cap['organ']['name'] if cap else 'none'}", markup=False)
 
 
-def _organ_text(path: Path, generation: int, candidate: int | None = None) -> str:
-    gdir = gen_dir(path, generation)
-    file = gdir / "candidates" / f"c{candidate}.py" if candidate else gdir / "organ.py"
-    if not gdir.is_dir():
-        raise StemError(f"{path.name}: no generation {generation}; see `stem logs show {path.name}`")
-    if not file.is_file():
-        raise StemError(f"{path.name}: generation {generation} has no "
-                        f"{'candidate ' + str(candidate) if candidate else 'selected organ'} "
-                        f"({why_no_source(RunLog(path), generation, candidate)})")
-    return file.read_text(encoding="utf-8")
-
-
-def why_no_source(log: RunLog, generation: int, candidate: int | None) -> str:
-    """Why a generation has no organ file to show, from its trace: which candidates were never
-    requested, rejected, or failed at the LLM."""
-    trace = log.read_model(f"{gen_dir(log.path, generation).name}/trace.json", GenerationTrace)
-    if trace is None:
-        return "the generation did not finish"
-    cands = {c.candidate: c for c in trace.candidates}
-    if candidate is not None:
-        c = cands.get(candidate)
-        if c is None:
-            return f"it had {plural(len(cands), 'candidate')}: " + ", ".join(f"c{i}" for i in sorted(cands))
-        if c.status == "saved":
-            return "it was never requested: an earlier candidate passed every train episode"
-        return f"{c.status}: {c.reason}" if c.reason else c.status
-    statuses = sorted({c.status for c in trace.candidates})
-    return f"no candidate was evaluated ({', '.join(statuses)}); see `stem logs show {log.path.name}`"
-
-
 def organ_view(path: Path, generation: int, candidate: int | None, json_out: bool, as_is: bool = False) -> None:
     """The source: with line numbers on a terminal; as it is with --raw, with --quiet or into a file or pipe."""
-    text = _organ_text(path, generation, candidate)
+    text = report.organ_text(path, generation, candidate)
     if json_out:
         print(json.dumps({"run": path.name, "generation": generation, "candidate": candidate, "source": text}))
         return
@@ -263,9 +182,7 @@ def organ_view(path: Path, generation: int, candidate: int | None, json_out: boo
 
 
 def diff_view(path: Path, a: int, b: int, json_out: bool) -> None:
-    left, right = _organ_text(path, a), _organ_text(path, b)
-    lines = list(difflib.unified_diff(left.splitlines(), right.splitlines(), f"generation_{a:03d}/organ.py",
-                                      f"generation_{b:03d}/organ.py", lineterm=""))
+    lines = report.organ_diff(path, a, b)
     if json_out:
         print(json.dumps({"run": path.name, "a": a, "b": b, "diff": lines}))
         return
@@ -277,38 +194,6 @@ def diff_view(path: Path, a: int, b: int, json_out: bool) -> None:
 
 
 # ---------------------------------------------------------------- curves: plot and compare
-def curves(path: Path) -> dict:
-    """Per domain and generation the best train score (the front's best after it) and the mean of the
-    candidates evaluated in it; held-out pass rates; cumulative LLM calls, tokens and cost."""
-    log = RunLog(path)
-    run = log.read_run()
-    domains: dict[str, list[dict]] = {d: [] for d in run["domains"]}
-    usage = []
-    for trace in traces(log, run["progress"]["generation"]):
-        scored = [c.score for c in trace.candidates if c.status == "evaluated"]
-        best = max([r.score for r in trace.front] + [0.0])
-        domains.setdefault(trace.domain, []).append({"generation": trace.generation, "best": round(best, 4),
-                                                     "mean": round(sum(scored) / len(scored), 4) if scored else 0.0})
-        if trace.llm_usage is not None:
-            u = trace.llm_usage
-            usage.append({"generation": trace.generation, "calls": u.calls,
-                          "tokens": u.prompt_tokens + u.completion_tokens, "usd": round(u.usd, 6)})
-    held: dict[str, dict[str, float]] = {"validation": {}, "test": {}}
-    s3 = run.get("stage3") or {}
-    for split in held:
-        for d in run["domains"]:
-            rows = [e for e in s3.get(split, []) if e["domain"] == d]
-            if rows:
-                held[split][d] = round(sum(e["success"] for e in rows) / len(rows), 4)
-    mature = bool((run.get("mature") or {}).get("written"))
-    total = run.get("llm_usage") or (usage[-1] if usage else {})
-    return {"run": path.name, "domains": domains, "validation": held["validation"], "test": held["test"],
-            "usage": usage, "mature": mature, "calls_to_mature": total.get("calls") if mature else None,
-            "calls": total.get("calls", 0), "calls_saved": run.get("calls_saved", 0),
-            "tokens": total.get("tokens", total.get("prompt_tokens", 0) + total.get("completion_tokens", 0)),
-            "usd": total.get("usd", 0.0)}
-
-
 def _score_chart(data: dict, width: int, label_prefix: str = "", marks: bool = True) -> tuple[dict, dict]:
     series, points = {}, {}
     for d, rows in data["domains"].items():
@@ -326,7 +211,7 @@ def _score_chart(data: dict, width: int, label_prefix: str = "", marks: bool = T
 
 def plot_view(path: Path, json_out: bool, width: int = 80) -> None:
     from stem.cli.charts import line_chart
-    data = curves(path)
+    data = report.curves(path)
     if json_out:
         print(json.dumps(data, indent=2))
         return
@@ -334,6 +219,10 @@ def plot_view(path: Path, json_out: bool, width: int = 80) -> None:
     series, points = _score_chart(data, width)
     console.print(Text.from_ansi(line_chart("train score per generation (x: held-out pass rate)",
                                             series, marks=points, ylim=(0, 1.05), width=width, color=color)))
+    by_calls = {f"{d} best": ([r["calls"] for r in rows if "calls" in r], [r["best"] for r in rows if "calls" in r])
+                for d, rows in data["domains"].items()}
+    console.print(Text.from_ansi(line_chart("best train score against cumulative LLM calls", by_calls, ylim=(0, 1.05),
+                                            width=width, height=12, xlabel="LLM calls so far", color=color)))
     xs = [u["generation"] for u in data["usage"]]
     console.print(Text.from_ansi(line_chart("cumulative LLM calls", {"calls": (xs, [u["calls"] for u in data["usage"]])},
                                             width=width, height=10, color=color)))
@@ -345,7 +234,7 @@ def plot_view(path: Path, json_out: bool, width: int = 80) -> None:
 
 def compare_view(a: Path, b: Path, json_out: bool, width: int = 80) -> None:
     from stem.cli.charts import line_chart
-    left, right = curves(a), curves(b)
+    left, right = report.curves(a), report.curves(b)
     if json_out:
         print(json.dumps({"a": left, "b": right}, indent=2))
         return

@@ -14,10 +14,14 @@ organ = group("Organs: validate and run one in the sandbox.")
 
 @organ.command("check")
 def organ_check(file: Path = typer.Argument(..., help="Organ source file."),
+                domain: str = typer.Option("all", "--domain", "-d",
+                                           help="Domains whose held-out answers the organ may not hard-code."),
+                config: Optional[Path] = ConfigOpt,
                 json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """The validator's verdict with line-numbered reasons. Exit 0 accepted, 1 rejected, 2 bad input."""
+    """The validator's verdict with line-numbered reasons, held-out literals included as in training.
+    Exit 0 accepted, 1 rejected, 2 bad input."""
     from stem.cli import organ_views
-    raise typer.Exit(0 if organ_views.check(file, json_out) else 1)
+    raise typer.Exit(0 if organ_views.check(file, json_out, config, domain) else 1)
 
 
 @organ.command("run")

@@ -24,8 +24,13 @@ def read_organ(path: Path) -> str:
         raise StemError(f"{path}: is a directory; pass the organ's .py file") from None
 
 
-def check(path: Path, json_out: bool) -> bool:
-    report = validate(read_organ(path))
+def check(path: Path, json_out: bool, config: Path | None = None, domain: str = "all") -> bool:
+    """The validator's verdict, with the same held-out literals training refuses (the configured
+    validation split of `domain`, every loaded domain by default)."""
+    from stem.benchmark import domains as domainlib
+    from stem.training.shared import held_out_literals
+    settings = project(config)
+    report = validate(read_organ(path), held_out_literals(settings, domainlib.domain_names(domain)))
     if json_out:
         print(json.dumps({"file": str(path)} | report.as_dict(), indent=2))
         return report.ok

@@ -12,7 +12,7 @@ from stem.errors import StemError
 from stem.llm import records
 from stem.llm.budget import Budget, BudgetExceeded
 from stem.llm.providers import CommandProvider, OpenAIProvider, RawAnswer, ReplayProvider
-from stem.llm.retry import LLMError, RetryPolicy
+from stem.llm.retry import Attempts, LLMError, RetryPolicy, with_retries
 from stem.llm import autodetect
 from stem.llm.settings import LLMSettings, Profile
 
@@ -43,22 +43,14 @@ class LLMClient:
         """One answer, or LLMError after the retry policy gives up, or BudgetExceeded before calling."""
         self.budget.reserve()
         key = records.request_hash(messages)
-        waits: list[float] = []
-        attempt = 0
+        tried = Attempts()
         start = time.monotonic()
         try:
-            while True:
-                attempt += 1
-                try:
-                    answer = self.provider.send(messages, json_mode, purpose)
-                    break
-                except LLMError as exc:
-                    delay = self.policy.delay(attempt, exc)
-                    if delay is None:
-                        self._record(key, purpose, messages, None, attempt, waits, start, exc)
-                        raise
-                    waits.append(delay)
-                    self.sleep(delay)
+            answer = with_retries(lambda: self.provider.send(messages, json_mode, purpose), self.policy, self.sleep, tried)
+        except LLMError as exc:
+            self.budget.release()
+            self._record(key, purpose, messages, None, tried.count, tried.waits, start, exc)
+            raise
         except BaseException:
             self.budget.release()
             raise
@@ -66,7 +58,7 @@ class LLMClient:
         answer.text = answer.text.encode("utf-8", "replace").decode("utf-8") if isinstance(answer.text, str) else ""
         usd = self.profile.prices.cost(answer.prompt_tokens, answer.completion_tokens)
         self.budget.add(answer.prompt_tokens, answer.completion_tokens, usd, reserved=True)
-        self._record(key, purpose, messages, answer, attempt, waits, start, None, usd)
+        self._record(key, purpose, messages, answer, tried.count, tried.waits, start, None, usd)
         if answer.note:
             self.on_note(answer.note)
         return answer
@@ -108,9 +100,7 @@ def build_client(settings: LLMSettings, name: str | None = None, model: str | No
     """The configured client. A missing key or replay source is a one-line StemError naming the fix."""
     chosen, profile, why, _ = autodetect.resolved(settings, name, model, base_url)
     if profile.provider == "replay":
-        if replay_from is None:
-            raise StemError("--llm replay needs --replay-from RUN_DIR (a run with llm/calls.jsonl)")
-        calls = replay_from / "llm" / "calls.jsonl" if replay_from.is_dir() else replay_from
+        calls = records.replay_source(replay_from).calls
         provider = ReplayProvider(chosen, calls)
     elif profile.provider == "command":
         try:

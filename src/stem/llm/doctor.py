@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from stem.errors import StemError
 from stem.llm import autodetect
 from stem.llm.client import missing_key
-from stem.llm.retry import LLMError, RetryPolicy
+from stem.llm.retry import Attempts, LLMError, RetryPolicy, with_retries
 from stem.llm.settings import LLMSettings
 
 
@@ -102,26 +102,26 @@ def ping(settings: LLMSettings, name: str, profile, sleep: Callable[[float], Non
     from stem.llm.providers import OpenAIProvider
     provider = OpenAIProvider(name, profile, os.environ.get(profile.api_key_env or "", "") or None)
     policy = RetryPolicy(settings.retry, random.Random(0))
-    waits: list[float] = []
-    limited = False
-    for attempt in range(1, settings.retry.max_attempts + 1):
+    tried = Attempts()
+    limited = []
+
+    def send():
         try:
-            answer = provider.send([{"role": "user", "content": "Reply with the single word: pong"}], json_mode=False)
+            return provider.send([{"role": "user", "content": "Reply with the single word: pong"}], json_mode=False)
         except LLMError as exc:
-            limited = limited or exc.kind == "http_429"
-            delay = policy.delay(attempt, exc)
-            if delay is None:
-                if exc.kind == "http_429":
-                    wait = f"; it asks to wait {exc.retry_after:g}s" if exc.retry_after is not None else ""
-                    return Probe("ping", "warn", f"rate-limited (HTTP 429) after {attempt} attempts{wait}; "
-                                                 "training waits and retries the same way")
-                return Probe("ping", "fail", str(exc)[:240])
-            waits.append(delay)
-            sleep(delay)
-            continue
-        text = answer.text.strip()
-        if limited:
-            return Probe("ping", "warn", f"rate-limited (HTTP 429), answered after waiting {sum(waits):.1f}s: "
-                                         f"{text[:40]!r}")
-        return Probe("ping", "ok" if text else "fail", f"model answered: {text[:40]!r}" if text else "empty answer")
-    return Probe("ping", "fail", "no answer")
+            limited.append(exc.kind == "http_429")
+            raise
+
+    try:
+        answer = with_retries(send, policy, sleep, tried)
+    except LLMError as exc:
+        if exc.kind == "http_429":
+            wait = f"; it asks to wait {exc.retry_after:g}s" if exc.retry_after is not None else ""
+            return Probe("ping", "warn", f"rate-limited (HTTP 429) after {exc.attempts} attempts{wait}; "
+                                         "training waits and retries the same way")
+        return Probe("ping", "fail", str(exc)[:240])
+    text = answer.text.strip()
+    if any(limited):
+        return Probe("ping", "warn", f"rate-limited (HTTP 429), answered after waiting {sum(tried.waits):.1f}s: "
+                                     f"{text[:40]!r}")
+    return Probe("ping", "ok" if text else "fail", f"model answered: {text[:40]!r}" if text else "empty answer")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 import json
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,30 @@ class CallRecord(BaseModel):
     error: str | None = None
     error_kind: str | None = None
     note: str | None = None  # e.g. a replay that served another request's answer of the same purpose
+
+
+@dataclass(frozen=True)
+class ReplaySource:
+    """What --replay-from names: the calls file a replay reads, and the recorded run's directory when the
+    calls file sits in one (its run.json holds the options and hidden-test seeds a replay reuses)."""
+    calls: Path
+    run: Path | None
+
+
+def replay_source(replay_from: Path | None, require_answers: bool = False) -> ReplaySource:
+    """Resolve --replay-from (a run directory or its llm/calls.jsonl); one line when it is missing or,
+    with `require_answers`, holds no recorded answer."""
+    if replay_from is None:
+        raise StemError("--llm replay needs --replay-from RUN_DIR (a run with llm/calls.jsonl)")
+    replay_from = Path(replay_from)
+    if not replay_from.exists():
+        raise StemError(f"{replay_from}: no such run directory or calls file; pass --replay-from a run directory "
+                        "that has llm/calls.jsonl")
+    calls = replay_from / "llm" / "calls.jsonl" if replay_from.is_dir() else replay_from
+    run = replay_from if replay_from.is_dir() else calls.parent.parent
+    if require_answers and not any(rec.answer is not None for rec in load(calls)):
+        raise StemError(f"{calls}: no recorded answers to replay; pass --replay-from a run that made LLM calls")
+    return ReplaySource(calls, run if (run / "run.json").is_file() else None)
 
 
 def request_hash(messages: list[dict[str, str]]) -> str:

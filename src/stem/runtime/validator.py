@@ -49,6 +49,7 @@ CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 # Size caps, set from tests/perf/organ_size_limits.py (the commit that set them quotes its numbers): a
 # 250 KB organ costs about 0.26 s here and about 55 ms of compile per sandboxed call; real code runs
 # 60-290 syntax nodes per KB and nests 15-42 deep, while an elif chain of n branches nests n + 5 deep.
+FIXTURE_LITERAL_MIN = 6  # a held-out expected string this long or longer may not appear in an organ
 MAX_BYTES = 256_000
 MAX_NODES = 100_000
 MAX_DEPTH = 400
@@ -325,7 +326,7 @@ def validate(source: str | bytes, fixture_literals: frozenset[str] | set[str] = 
         if _depth(tree) > MAX_DEPTH:
             return ValidationReport(False, [Rejection("too_deep", 1, 0, f"syntax nested deeper than {MAX_DEPTH} levels; "
                                                       "flatten the code")])
-        gate = _Gate(frozenset(s for s in fixture_literals if len(s) >= 4))
+        gate = _Gate(frozenset(s for s in fixture_literals if len(s) >= FIXTURE_LITERAL_MIN))
         gate.top_level(tree)
         for node in ast.walk(tree):
             gate.visit(node)

@@ -32,7 +32,7 @@ from stem.training.shared import RunContext, private_literals
 def stage2(ctx: RunContext, client: LLMClient, train: dict[str, list[Episode]],
            validation: dict[str, list[Episode]]) -> None:
     ctx.rep.stage(2, f"evolution on train episodes (population {ctx.population}, max {ctx.max_epochs} epochs)")
-    forbidden = private_literals([e for d in ctx.domains for e in validation[d]])
+    forbidden = private_literals([e for d in ctx.domains for e in validation[d]])  # = held_out_literals()
     stop_reason = None
     for domain in ctx.domains:
         while stop_reason is None and not ctx.log.read_run()["domain_state"][domain]["done"]:

@@ -12,6 +12,7 @@ from stem.benchmark.episode import EpisodeResult
 from stem.benchmark.episode_model import Episode
 from stem.genome_store import load_genome, publish_cell
 from stem.jsonio import write_json
+from stem.llm.records import replay_source
 from stem.runlog import RunLog
 from stem.training.shared import RunContext, episode_summary, evaluate_genome
 
@@ -22,8 +23,8 @@ def test_seeds(ctx: RunContext) -> list[int]:
     seeds = state.get("test_seeds")
     replay_from = ctx.opts.replay_from
     if not seeds and replay_from is not None:  # a replay reproduces the recorded hidden split
-        source = replay_from if replay_from.is_dir() else replay_from.parent.parent
-        recorded = RunLog(source).read_run().get("test_seeds") if (source / "run.json").is_file() else None
+        source = replay_source(replay_from).run
+        recorded = RunLog(source).read_run().get("test_seeds") if source is not None else None
         if recorded:
             seeds = recorded
             ctx.log.update_run(test_seeds=seeds, test_seeds_from=str(source))

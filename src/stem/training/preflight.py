@@ -89,7 +89,7 @@ def _llm(settings: Settings, opts: TrainOptions) -> None:
     if opts.replay_from is not None and not replaying:
         raise StemError("--replay-from is read only by a replay profile; add --llm replay")
     if replaying:
-        replay_source(opts.replay_from)
+        records.replay_source(opts.replay_from, require_answers=True)
     if profile is not None and profile.provider == "command":
         if not profile.command:
             raise StemError(f"LLM profile '{name}' has no command; set llm.profiles.{name}.command in "
@@ -97,20 +97,6 @@ def _llm(settings: Settings, opts: TrainOptions) -> None:
         if shutil.which(profile.command[0]) is None:
             raise StemError(f"LLM profile '{name}': command not found: {profile.command[0]}; install it or fix "
                             f"llm.profiles.{name}.command in {settings.config_file or 'config.yaml'}")
-
-
-def replay_source(replay_from: Path | None) -> Path:
-    """The calls file a replay reads: it must exist and hold at least one recorded answer."""
-    if replay_from is None:
-        raise StemError("--llm replay needs --replay-from RUN_DIR (a run with llm/calls.jsonl)")
-    replay_from = Path(replay_from)
-    if not replay_from.exists():
-        raise StemError(f"{replay_from}: no such run directory or calls file; pass --replay-from a run directory "
-                        "that has llm/calls.jsonl")
-    calls = replay_from / "llm" / "calls.jsonl" if replay_from.is_dir() else replay_from
-    if not any(rec.answer is not None for rec in records.load(calls)):
-        raise StemError(f"{calls}: no recorded answers to replay; pass --replay-from a run that made LLM calls")
-    return calls
 
 
 def _executor(settings: Settings, opts: TrainOptions) -> None:

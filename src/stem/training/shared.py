@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from stem.benchmark import splits
 from stem.benchmark.episode import EpisodeResult
 from stem.benchmark.episode_model import Episode
 from stem.config import Settings
-from stem.genome_store import load_genome, organ_source
-from stem.runlog import RunLog, run_organ_ref  # noqa: F401 (re-exported for training modules)
+from stem.genome_store import genome_organs
+from stem.runlog import RunLog
+from stem.runtime.validator import FIXTURE_LITERAL_MIN
 
 
 class Reporter(Protocol):
@@ -66,7 +68,7 @@ def private_literals(episodes: list[Episode]) -> frozenset[str]:
     public = ""
 
     def walk(value: Any) -> None:
-        if isinstance(value, str) and len(value) >= 6 and value not in public:
+        if isinstance(value, str) and len(value) >= FIXTURE_LITERAL_MIN and value not in public:
             out.add(value)
         elif isinstance(value, dict):
             for v in value.values():
@@ -81,12 +83,15 @@ def private_literals(episodes: list[Episode]) -> frozenset[str]:
     return frozenset(out)
 
 
+def held_out_literals(settings: Settings, domains: list[str]) -> frozenset[str]:
+    """What the validator refuses as hard-coded answers: private_literals of the configured validation
+    split of `domains` (training and `stem organ check` use this one rule)."""
+    return private_literals([e for d in domains for e in splits.split_episodes(settings, d, "validation")])
+
+
 def evaluate_genome(ctx: RunContext, genome_path: Path | None, episodes: list[Episode], stage: str) -> list[EpisodeResult]:
     """Run a saved genome (None: the bare stem cell) on `episodes`, traced under episodes/<stage>/."""
-    organs = {}
-    if genome_path is not None:
-        genome = load_genome(genome_path)
-        organs = {d: organ_source(genome_path, c.organ) for d, c in genome.capabilities.items()}
+    organs = genome_organs(genome_path) if genome_path is not None else {}
     done: list[EpisodeResult] = []
 
     def report(result: EpisodeResult) -> None:

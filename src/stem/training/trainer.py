@@ -17,6 +17,7 @@ from stem.genome import Genome
 from stem.jsonio import write_json
 from stem.llm.budget import Budget
 from stem.llm.client import LLMClient, build_client
+from stem.llm.records import replay_source
 from stem.runlog import RunLog, new_run_dir
 from stem.runtime.sandbox import Sandbox
 from stem.training import preflight
@@ -43,8 +44,8 @@ class Trainer:
         """A replay asks the recorded run's questions again: its population and epochs, unless flags say otherwise."""
         if opts.replay_from is None or opts.resume is not None:
             return {}
-        source = opts.replay_from if opts.replay_from.is_dir() else opts.replay_from.parent.parent
-        if not (source / "run.json").is_file():
+        source = replay_source(opts.replay_from).run
+        if source is None:
             return {}
         options = RunLog(source).read_run().get("options")
         return options if isinstance(options, dict) else {}

@@ -1,0 +1,177 @@
+"""Runs read back for people and programs: the numbers `stem logs` shows, computed once here so the
+CLI only renders them and a script can import them.
+
+Every function takes a run directory (or its RunLog) and returns plain data: the run list's rows, a
+run's summary with its warnings, the curves of `plot`/`compare`, an organ's source and why a
+generation has none, the diff of two organs.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from stem.errors import StemError
+from stem.run_models import GenerationTrace
+from stem.runlog import RunLog, gen_dir, list_runs
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def traces(log: RunLog, finished: int) -> list[GenerationTrace]:
+    """The trace of every finished generation, read through its model."""
+    out = []
+    for gdir in sorted(log.path.glob("generation_*")):
+        trace = log.read_model(f"{gdir.name}/trace.json", GenerationTrace)
+        if trace is not None and trace.generation <= finished:
+            out.append(trace)
+    return out
+
+
+def run_rows(logs: Path) -> list[dict]:
+    """One row per run under `logs`; a damaged run is a row saying so (it never hides the others)."""
+    rows = []
+    for path in list_runs(logs):
+        try:
+            run = RunLog(path).read_run()
+        except StemError as exc:
+            rows.append({"run": path.name, "status": f"damaged: {exc}", "domains": [], "generations": 0,
+                         "stage1": "-", "validation": "-", "test": "-", "mature": False, "tokens": 0, "usd": 0.0})
+            continue
+        s1, s3, usage = run.get("stage1") or {}, run.get("stage3") or {}, run.get("llm_usage") or {}
+        rows.append({"run": path.name, "status": run["status"], "domains": run["domains"],
+                     "generations": run["progress"]["generation"],
+                     "stage1": f"{s1.get('passed', '-')}/{s1.get('total', '-')}",
+                     "validation": f"{s3.get('validation_passed', '-')}/{s3.get('validation_total', '-')}",
+                     "test": f"{s3.get('test_passed', '-')}/{s3.get('test_total', '-')}",
+                     "mature": bool((run.get("mature") or {}).get("written")),
+                     "tokens": usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0),
+                     "usd": usage.get("usd", 0.0)})
+    return rows
+
+
+def summary(path: Path) -> dict:
+    log = RunLog(path)
+    run = log.read_run()
+    gens = []
+    for trace in traces(log, run["progress"]["generation"]):
+        gens.append({"generation": trace.generation, "domain": trace.domain, "stagnating": trace.stagnating,
+                     "selected": trace.selected, "saved": trace.saved,
+                     "candidates": [c.model_dump() for c in trace.candidates],
+                     "llm_usage": trace.llm_usage.model_dump() if trace.llm_usage else None})
+    s1, s3 = run.get("stage1") or {}, run.get("stage3") or {}
+    stops = {d: s.get("done") for d, s in (run.get("domain_state") or {}).items()}
+    return {"run": path.name, "path": str(path), "status": run["status"], "stop_reason": run.get("stop_reason"),
+            "domains": run["domains"], "isolation": run.get("isolation_layers"), "llm": run.get("llm"),
+            "llm_usage": run.get("llm_usage"), "stage1": s1, "generations": gens,
+            "stage2": run.get("stage2"), "stage3": s3, "test_seeds": run.get("test_seeds"), "mature": run.get("mature"),
+            "front": run.get("front"), "calls_saved": run.get("calls_saved", 0),
+            "objectives": {d: s.get("objective", "pass") for d, s in (run.get("domain_state") or {}).items()},
+            "domain_stops": stops, "warnings": warnings(run)}
+
+
+def warnings(run: dict) -> list[str]:
+    """Flag organs that pass training episodes but no held-out one: the mark of memorised answers."""
+    out = []
+    s3 = run.get("stage3") or {}
+    for domain, members in (run.get("front") or {}).items():
+        if not members:
+            continue
+        top = members[0]
+        passed, total = len(top["passed_ids"]), len(top["scores"])
+        held = [e for e in s3.get("validation", []) + s3.get("test", []) if e["domain"] == domain]
+        if passed > 0 and held and not any(e["success"] for e in held):
+            out.append(f"{domain}: organ {top['organ']['name']} passes {passed}/{total} train episodes "
+                       f"but 0/{len(held)} held-out (validation + hidden test) episodes: it does not generalise "
+                       "(hard-coded or memorised answers?)")
+    return out
+
+
+def organ_text(path: Path, generation: int, candidate: int | None = None) -> str:
+    """The organ a generation selected, or one candidate's source; a one-line error saying why it has none."""
+    gdir = gen_dir(path, generation)
+    file = gdir / "candidates" / f"c{candidate}.py" if candidate else gdir / "organ.py"
+    if not gdir.is_dir():
+        raise StemError(f"{path.name}: no generation {generation}; see `stem logs show {path.name}`")
+    if not file.is_file():
+        raise StemError(f"{path.name}: generation {generation} has no "
+                        f"{'candidate ' + str(candidate) if candidate else 'selected organ'} "
+                        f"({why_no_source(RunLog(path), generation, candidate)})")
+    return file.read_text(encoding="utf-8")
+
+
+def why_no_source(log: RunLog, generation: int, candidate: int | None) -> str:
+    """Why a generation has no organ file to show, from its trace: which candidates were never
+    requested, rejected, or failed at the LLM."""
+    trace = log.read_model(f"{gen_dir(log.path, generation).name}/trace.json", GenerationTrace)
+    if trace is None:
+        return "the generation did not finish"
+    cands = {c.candidate: c for c in trace.candidates}
+    if candidate is not None:
+        c = cands.get(candidate)
+        if c is None:
+            return f"it had {plural(len(cands), 'candidate')}: " + ", ".join(f"c{i}" for i in sorted(cands))
+        if c.status == "saved":
+            return f"it was never requested: {c.reason.removeprefix('not requested: ')}" if c.reason else \
+                "it was never requested"
+        return f"{c.status}: {c.reason}" if c.reason else c.status
+    statuses = sorted({c.status for c in trace.candidates})
+    return f"no candidate was evaluated ({', '.join(statuses)}); see `stem logs show {log.path.name}`"
+
+
+def organ_diff(path: Path, a: int, b: int) -> list[str]:
+    """Unified diff of the organs two generations selected."""
+    left, right = organ_text(path, a), organ_text(path, b)
+    return list(difflib.unified_diff(left.splitlines(), right.splitlines(), f"generation_{a:03d}/organ.py",
+                                     f"generation_{b:03d}/organ.py", lineterm=""))
+
+
+def curves(path: Path) -> dict:
+    """Per domain and generation the best train score (the front's best after it) and the mean of the
+    candidates evaluated in it, with the cumulative LLM calls and tokens at that point (so a score can
+    be read against what it cost); held-out pass rates; run totals."""
+    log = RunLog(path)
+    run = log.read_run()
+    domains: dict[str, list[dict]] = {d: [] for d in run["domains"]}
+    usage = []
+    for trace in traces(log, run["progress"]["generation"]):
+        scored = [c.score for c in trace.candidates if c.status == "evaluated"]
+        best = max([r.score for r in trace.front] + [0.0])
+        row = {"generation": trace.generation, "best": round(best, 4),
+               "mean": round(sum(scored) / len(scored), 4) if scored else 0.0}
+        if trace.llm_usage is not None:
+            u = trace.llm_usage
+            row.update(calls=u.calls, tokens=u.prompt_tokens + u.completion_tokens)
+            usage.append({"generation": trace.generation, "calls": u.calls,
+                          "tokens": u.prompt_tokens + u.completion_tokens, "usd": round(u.usd, 6)})
+        domains.setdefault(trace.domain, []).append(row)
+    held: dict[str, dict[str, float]] = {"validation": {}, "test": {}}
+    s3 = run.get("stage3") or {}
+    for split in held:
+        for d in run["domains"]:
+            rows = [e for e in s3.get(split, []) if e["domain"] == d]
+            if rows:
+                held[split][d] = round(sum(e["success"] for e in rows) / len(rows), 4)
+    mature = bool((run.get("mature") or {}).get("written"))
+    total = run.get("llm_usage") or (usage[-1] if usage else {})
+    return {"run": path.name, "domains": domains, "validation": held["validation"], "test": held["test"],
+            "usage": usage, "mature": mature, "calls_to_mature": total.get("calls") if mature else None,
+            "calls_to_best": _calls_to_best(domains),
+            "calls": total.get("calls", 0), "calls_saved": run.get("calls_saved", 0),
+            "tokens": total.get("tokens", total.get("prompt_tokens", 0) + total.get("completion_tokens", 0)),
+            "usd": total.get("usd", 0.0)}
+
+
+def _calls_to_best(domains: dict[str, list[dict]]) -> dict[str, dict]:
+    """Per domain: the best score reached, and the cumulative calls and tokens when it was first reached."""
+    out = {}
+    for d, rows in domains.items():
+        if not rows:
+            continue
+        top = max(r["best"] for r in rows)
+        first = next(r for r in rows if r["best"] == top)
+        out[d] = {"best": top, "generation": first["generation"], "calls": first.get("calls"),
+                  "tokens": first.get("tokens")}
+    return out
