@@ -7,6 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from stem.cli import app
+from stem.turn_records import open_episode
 
 from conftest import ROOT, requires_isolation
 
@@ -35,8 +36,9 @@ def test_run_correct_organ_passes_every_matrix_classic(tmp_path):
         assert result.exit_code == 0, result.output
         data = json.loads(result.output)
         assert data["verdict"]["success"] and "bubblewrap" in data["isolation"]
-        assert (tmp_path / eid / "turn_01_observation.json").is_file()
-        obs = json.loads((tmp_path / eid / "turn_01_observation.json").read_text())
+        record = open_episode(tmp_path / eid)  # standalone: its blobs are inline, every turn is kept
+        assert record is not None and record.verdict["success"] and not (tmp_path / eid / "blobs").exists()
+        obs = next(record.turns()).observation
         assert obs["artifacts_dir"] == "/episode"
 
 

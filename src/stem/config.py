@@ -64,6 +64,12 @@ class EvolutionSettings(BaseModel):
     executor: Literal["local", "ray"] = Field(default="local", description="where episodes run: this machine or Ray")
 
 
+class LogSettings(BaseModel):
+    keep_turns: Literal["all", "failing", "none"] = Field(
+        default="failing", description="which episodes keep their turn-by-turn record: all; failing (what "
+        "repair transcripts read; an episode that passed keeps only its verdict); none")
+
+
 class DomainSettings(BaseModel):
     paths: list[str] = Field(default_factory=lambda: ["benchmarks/domains"],
                              description="folders holding <name>/domain.py plugins, relative to config.yaml")
@@ -75,6 +81,7 @@ class Settings(BaseModel):
     benchmark: BenchmarkSettings = BenchmarkSettings()
     evolution: EvolutionSettings = EvolutionSettings()
     llm: LLMSettings = LLMSettings()
+    logs: LogSettings = LogSettings()
     root: Path = Path(".")
 
     def domain_paths(self) -> list[Path]:

@@ -77,6 +77,11 @@ class RunLog:
     def run_file(self) -> Path:
         return self.path / "run.json"
 
+    @property
+    def blobs(self) -> Path:
+        """The content-addressed store every turn record of this run shares (stem.turn_records)."""
+        return self.path / "blobs"
+
     def read_run(self) -> dict:
         """run.json, checked against RunRecord (one line naming the field when it is damaged)."""
         data = read_json(self.run_file, "run record")

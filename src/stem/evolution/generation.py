@@ -19,6 +19,7 @@ from stem.llm.client import LLMClient
 from stem.llm.retry import LLMError
 from stem.llm.structured import ask_structured
 from stem.runtime.validator import ValidationReport, validate
+from stem.turn_records import RecordPlace
 
 
 @dataclass
@@ -66,6 +67,8 @@ class GenerationContext:
     skills_dir: Path
     trace_root: Path
     forbidden_literals: frozenset[str]
+    blobs: Path | None = None  # the run's blob store for turn records
+    keep_turns: str = "all"  # logs.keep_turns
 
 
 def propose(client: LLMClient, ctx: GenerationContext, index: int, role: Role, messages: list[dict],
@@ -102,7 +105,8 @@ def gate(cand: Candidate, ctx: GenerationContext) -> Candidate:
 def evaluate(cand: Candidate, ctx: GenerationContext, executor: Any) -> Candidate:
     """The candidate on every train episode, through the run's executor (local threads or Ray)."""
     cand.results = executor.run({ctx.domain: cand.plan.source}, ctx.train,
-                                lambda ep: ctx.trace_root / f"c{cand.index}" / ep.episode_id)
+                                lambda ep: RecordPlace(ctx.trace_root / f"c{cand.index}" / ep.episode_id, ctx.blobs,
+                                                       ctx.keep_turns))
     cand.status = "evaluated"
     return cand
 

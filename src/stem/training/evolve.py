@@ -92,7 +92,8 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
               roles=[r.as_dict() for r in roles])
     ctx.rep.status(stage="stage2", generation=g, domain=domain, candidates=0, episode="-",
                    best=best_before.score if best_before else 0.0, tokens=client.budget.tokens, usd=client.budget.usd)
-    gctx = genlib.GenerationContext(g, domain, train, log.path / "skills", gdir / "episodes", forbidden)
+    gctx = genlib.GenerationContext(g, domain, train, log.path / "skills", gdir / "episodes", forbidden,
+                                    log.blobs, ctx.settings.logs.keep_turns)
     seen: list[genlib.Candidate] = []
 
     def ask(i: int) -> genlib.Candidate:
