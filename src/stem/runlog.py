@@ -4,11 +4,12 @@ logs/experiment_<timestamp>/
   run.json                  config snapshot, versions, isolation layers, status, test seeds, progress
   events.jsonl              append-only
   generation_NNN/           plan.json organ.py validation.json verdicts.json genome.json trace.json
-                            candidates/cK.py  episodes/cK/<episode>/turn_NN_*.json
-  episodes/<stage>/<episode>/turn_NN_{observation,action,result}.json
+                            candidates/cK.py  episodes/cK/<episode>/turns.jsonl.gz
+  episodes/<stage>/<episode>/turns.jsonl.gz     (stem.turn_records; older runs: turn_NN_*.json)
+  blobs/                    content-addressed values the turn records share
   phenotypic_scars.json
   skills/                   every organ file a genome of this run names (sha256-pinned)
-  llm/calls.jsonl
+  llm/calls.jsonl           every call; trace.json and plan.json name prompts and answers by request hash
 """
 
 from __future__ import annotations
@@ -129,6 +130,30 @@ class RunLog:
     def read(self, rel: str, default: Any = None) -> Any:
         path = self.path / rel
         return read_json(path, rel) if path.is_file() else default
+
+    def prompts(self, generation: int) -> dict[str, list[dict]]:
+        """Each candidate's prompt of a generation, whole: from trace.json, where a prompt is kept once in
+        llm/calls.jsonl and named by its request hash (runs before that hold the messages inline)."""
+        from stem.llm import records
+        from stem.run_models import GenerationTrace, PromptRef
+        rel = f"{gen_dir(self.path, generation).name}/trace.json"
+        trace = self.read_model(rel, GenerationTrace)
+        if trace is None:
+            raise StemError(f"{self.path.name}: generation {generation} has no trace.json; see `stem logs show`")
+        out: dict[str, list[dict]] = {}
+        calls = None
+        for cand, prompt in trace.prompts.items():
+            if isinstance(prompt, PromptRef):
+                if calls is None:
+                    calls = {r.request_hash: r for r in records.load(self.path / "llm" / "calls.jsonl")}
+                found = calls.get(prompt.request_hash)
+                if found is None:
+                    raise StemError(f"{self.path / 'llm' / 'calls.jsonl'}: no record of request "
+                                    f"{prompt.request_hash[:12]} ({rel}, {cand}); the run's LLM record is incomplete")
+                out[cand] = found.messages
+            else:
+                out[cand] = prompt
+        return out
 
     def discard_generation(self, generation: int) -> None:
         """Remove a generation directory that a crash left unfinished."""

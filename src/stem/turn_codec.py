@@ -201,6 +201,23 @@ class Encoder:
         return {"v": value}
 
 
+def blob_keys(line: dict) -> set[str]:
+    """Every blob a turn line refers to (pure: walks the nodes)."""
+    out: set[str] = set()
+    stack = [line.get(part) for part in ("o", "r", "s")]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if "b" in node:
+            out.add(node["b"])
+        stack.extend(node.get("d", {}).values())
+        stack.extend(child for _, child in node.get("i", ()))
+        if "t" in node:
+            stack.append(node["t"])
+    return out
+
+
 class Decoder:
     """Lines back into turns. `get_blob(key)` returns a blob's value (the caller parses its text)."""
 

@@ -30,7 +30,7 @@ from typing import Any, Literal, NamedTuple
 
 from stem.errors import StemError
 from stem.jsonio import write_bytes_atomic, write_json
-from stem.turn_codec import Decoder, Encoder
+from stem.turn_codec import Decoder, Encoder, blob_keys
 
 FORMAT = 1
 RECORD_FILE = "turns.jsonl.gz"
@@ -252,6 +252,17 @@ class EpisodeTurns:
 
     def all_turns(self) -> list[TurnRecord]:
         return list(self.turns())
+
+    def store_blobs(self) -> list[Path]:
+        """The files of the run's blob store this record refers to (none for a legacy or standalone record)."""
+        if self.layout != "compact" or self._blobs is None:
+            return []
+        keys: set[str] = set()
+        for text in self._lines[1:]:
+            line = json.loads(text)
+            if "turn" in line:
+                keys |= blob_keys(line)
+        return [self._blobs.path(k) for k in sorted(keys)]
 
 
 def _read_json(path: Path) -> Any:

@@ -28,6 +28,7 @@ class Candidate:
     role: Role = field(default_factory=lambda: Role("new_organ"))
     plan: TransformationPlan | None = None
     raw_answers: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)  # request hashes of the answered calls (llm/calls.jsonl)
     # llm_failed (answer unusable) | rejected (validator) | evaluated | not_sent (budget) | llm_error (endpoint)
     status: str = "pending"
     reason: str = ""
@@ -71,6 +72,11 @@ class GenerationContext:
     keep_turns: str = "all"  # logs.keep_turns
 
 
+def call_purpose(generation: int, domain: str, index: int, role: Role) -> str:
+    """How a candidate's call is labelled in llm/calls.jsonl."""
+    return f"gen{generation:03d}:{domain}:c{index}:{role.kind}"
+
+
 def propose(client: LLMClient, ctx: GenerationContext, index: int, role: Role, messages: list[dict],
             repair_template: str) -> Candidate:
     """Ask for one plan. Never raises for the endpoint's sake: a budget cap makes the candidate
@@ -78,14 +84,14 @@ def propose(client: LLMClient, ctx: GenerationContext, index: int, role: Role, m
     cand = Candidate(index, role)
     try:
         result = ask_structured(client, messages, TransformationPlan, repair_template,
-                                purpose=f"gen{ctx.generation:03d}:{ctx.domain}:c{index}:{role.kind}")
+                                purpose=call_purpose(ctx.generation, ctx.domain, index, role))
     except BudgetExceeded as exc:
         cand.status, cand.reason = "not_sent", f"budget: {exc.reason}"
         return cand
     except LLMError as exc:
         cand.status, cand.reason = "llm_error", f"llm: {exc}"
         return cand
-    cand.raw_answers = result.raw_answers
+    cand.raw_answers, cand.requests = result.raw_answers, result.requests
     if result.value is None:
         cand.status, cand.reason = "llm_failed", "answer was not a valid TransformationPlan: " + "; ".join(result.errors[:3])
         return cand

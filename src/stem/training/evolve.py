@@ -139,6 +139,23 @@ def lineage_of(role: rolelib.Role, by_name: dict[str, pareto.Member], name: str)
     return out + [name]
 
 
+def prompt_kept(cand: genlib.Candidate, messages: list[dict], client: LLMClient, g: int, domain: str) -> list[dict] | dict:
+    """A candidate's prompt for trace.json: a reference to its record in llm/calls.jsonl (which holds
+    the messages once) when the call was recorded there, else the messages themselves."""
+    if client.calls_file is not None and cand.requests:
+        return {"request_hash": cand.requests[0], "purpose": genlib.call_purpose(g, domain, cand.index, cand.role),
+                "chars": sum(len(str(m.get("content", ""))) for m in messages)}
+    return messages
+
+
+def answers_kept(cand: genlib.Candidate, client: LLMClient) -> dict:
+    """A candidate's answers for plan.json: whole when no plan came of them (the text is the record of
+    what went wrong), else the request hashes of their records in llm/calls.jsonl."""
+    if cand.plan is None or client.calls_file is None or not cand.requests:
+        return {"raw_answers": cand.raw_answers}
+    return {"answer_requests": cand.requests}
+
+
 def commit(ctx: RunContext, g: int, domain: str, roles: list[rolelib.Role], prompts: promptlib.GenerationPrompts,
            messages: dict[int, list[dict]], front: list[pareto.Member], cands: list[genlib.Candidate],
            saved: list[int], stagnating: bool, client: LLMClient) -> None:
@@ -179,7 +196,7 @@ def commit(ctx: RunContext, g: int, domain: str, roles: list[rolelib.Role], prom
         summaries.append({**unsent.summary(), "outcome": "saved"})
     log.write(f"{gdir.name}/plan.json", [{"candidate": c.index, **c.role.as_dict(),
                                           "plan": c.plan.model_dump() if c.plan else None,
-                                          "raw_answers": c.raw_answers, "status": c.status, "reason": c.reason,
+                                          **answers_kept(c, client), "status": c.status, "reason": c.reason,
                                           "outcome": outcome.get(c.index, c.status)} for c in cands])
     log.write(f"{gdir.name}/validation.json", [{"candidate": c.index, **(c.report.as_dict() if c.report else
                                                 {"ok": None, "rejections": []})} for c in cands])
@@ -190,7 +207,7 @@ def commit(ctx: RunContext, g: int, domain: str, roles: list[rolelib.Role], prom
     log.write(f"{gdir.name}/genome.json", genome.model_dump(mode="json"))
     log.write(f"{gdir.name}/trace.json", {
         "generation": g, "domain": domain, "stagnating": stagnating,
-        "prompts": {f"c{c.index}": messages[c.index] for c in cands},
+        "prompts": {f"c{c.index}": prompt_kept(c, messages[c.index], client, g, domain) for c in cands},
         "candidates": summaries, "saved": len(saved), "selected": best.organ.name if best else None,
         "front": [{"organ": m.organ.name, "score": round(m.score, 4), "passed": m.passed, "generation": m.generation,
                    "role": m.role, "parents": m.parents} for m in front],

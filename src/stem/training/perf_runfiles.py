@@ -12,12 +12,14 @@ Two measurements, both real writes into a temporary folder:
    generation's own files (trace.json, plan.json, ...), and the whole run folder.
 2. Recorder only, synthetic many-step episodes shaped like online bin packing (one item a turn, a
    `bins` list that changes by one element a turn, a memory that grows by one entry a turn),
-   written for several turn counts: bytes per turn stays flat when the records grow linearly.
+   written for several turn counts: bytes per turn stays flat when the records grow linearly; the
+   recorder's milliseconds per turn are printed beside them.
 """
 
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 import stem
@@ -63,7 +65,13 @@ def _size(paths: list[Path]) -> int:
 
 def blob_files(run: Path, episode_dirs: list[Path]) -> list[Path]:
     """The blob files the episodes in `episode_dirs` reference, each once (none in the old layout)."""
-    return []
+    from stem.turn_records import open_episode
+    found: set[Path] = set()
+    for folder in episode_dirs:
+        record = open_episode(folder)
+        if record is not None:
+            found.update(p for p in record.store_blobs() if p.is_file())
+    return sorted(found)
 
 
 def scripted_run(settings_root: Path, prompts: Path, fixtures: Path, domain: str, level: int, population: int,
@@ -149,34 +157,40 @@ def synthetic_turns(turns: int):
         yield t, obs, response, {"placements": [{"item": size, "bin": placed[-1]}]}
 
 
-def synthetic_recorder(folder: Path):
-    from stem.benchmark.episode import TurnFiles
-    return TurnFiles(folder)
+def synthetic_recorder(tmp: Path):
+    from stem.turn_records import CompactRecorder, RecordPlace
+    return CompactRecorder(RecordPlace(tmp / "episode", tmp / "blobs", "all"))
 
 
 def synthetic(turn_counts: tuple[int, ...]) -> list[dict]:
     rows = []
     for turns in turn_counts:
         with tempfile.TemporaryDirectory(prefix="stem-perf-runfiles-") as tmp:
-            folder = Path(tmp) / "episode"
-            folder.mkdir()
-            recorder = synthetic_recorder(folder)
+            recorder = synthetic_recorder(Path(tmp))
+            spent = 0.0
             for t, obs, response, result in synthetic_turns(turns):
+                start = time.perf_counter()
                 recorder.turn(t, obs, response, result)
-            recorder.verdict({"success": True, "score": 1.0, "checks": [], "tags": [], "critique": ""})
+                spent += time.perf_counter() - start
+            start = time.perf_counter()
+            recorder.verdict({"success": False, "score": 0.0, "checks": [], "tags": [], "critique": ""})
+            spent += time.perf_counter() - start
             size = _size(_files(Path(tmp)))
-        rows.append({"turns": turns, "bytes": size, "bytes_per_turn": round(size / turns, 1)})
+        rows.append({"turns": turns, "bytes": size, "bytes_per_turn": round(size / turns, 1),
+                     "recorder_ms_per_turn": round(1000 * spent / turns, 3)})
     return rows
 
 
 def measure(prompts: Path, settings: Settings, cases: list[str], population: int, episodes: int,
-            turn_counts: tuple[int, ...], extra: dict | None = None, unsafe: bool = False) -> dict:
+            turn_counts: tuple[int, ...], keep: str = "all", unsafe: bool = False) -> dict:
+    """`keep`: logs.keep_turns of the scripted runs (all: every episode's turns, the size of a record;
+    the fixtures pass every episode, so under the default, failing, only verdict lines stay)."""
     fixtures = fixture_dir(settings)
     parsed = [parse_case(c) for c in cases]
     rows = []
     for domain, level in parsed:
         with tempfile.TemporaryDirectory(prefix="stem-perf-runfiles-") as tmp:
-            rows.append(scripted_run(Path(tmp), prompts, fixtures, domain, level, population, episodes, extra or {},
-                                     unsafe))
-    return {"population": population, "train_episodes": episodes, "cases": rows,
+            rows.append(scripted_run(Path(tmp), prompts, fixtures, domain, level, population, episodes,
+                                     {"logs": {"keep_turns": keep}}, unsafe))
+    return {"population": population, "train_episodes": episodes, "keep_turns": keep, "cases": rows,
             "synthetic": synthetic(turn_counts)}
