@@ -106,3 +106,36 @@ def test_perf_train_prints_harness_numbers():
         assert g["llm_seconds"] >= 0.05 and g["harness_seconds"] > 0  # two concurrent 50 ms calls per generation
     assert data["harness_seconds_per_generation"] > 0 and data["sandbox_calls"] > 0
     assert 0 < data["share_outside_llm"] < 1
+
+
+def test_perf_runfiles_prints_bytes_per_candidate_episode_and_per_turn():
+    result = runner.invoke(app, ["perf", "runfiles", "--case", "trading:3", "--episodes", "2", "--turns", "50",
+                                 "--turns", "200", "--json", *CFG])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    case = data["cases"][0]
+    assert (case["domain"], case["level"], case["candidate_episodes"], data["keep_turns"]) == ("trading_floor", 3, 2, "all")
+    assert 0 < case["record_bytes_per_candidate_episode"] <= case["bytes_per_candidate_episode"]
+    assert case["run_parts"]["blobs"] > 0 and case["generations"][0]["files"]["trace.json"] > 0
+    small, large = data["synthetic"]
+    assert (small["turns"], large["turns"]) == (50, 200) and large["bytes"] < 4.6 * small["bytes"]
+    bad = runner.invoke(app, ["perf", "runfiles", "--case", "security:3", *CFG])
+    assert bad.exit_code == 2 and "no hand-written fixture organ for security_sandbox" in bad.output
+
+
+def test_logs_turns_prints_every_turn_or_one_line(tmp_path):
+    folder = tmp_path / "graph_001"
+    ran = runner.invoke(app, ["organ", "run", str(ORGANS / "correct_matrix_organ.py"), "-e", "graph_001", "--json",
+                              "--trace-dir", str(folder), *CFG])
+    assert ran.exit_code == 0, ran.output
+    lines = [json.loads(line) for line in runner.invoke(app, ["logs", "turns", str(folder), "--json"]).output.splitlines()]
+    turns, summary = lines[:-1], lines[-1]
+    assert [t["turn"] for t in turns] == list(range(1, len(turns) + 1)) and summary["verdict"]["success"]
+    assert turns[1]["observation"]["memory"] == turns[0]["response"]["memory"]  # what the runner carried
+    one = runner.invoke(app, ["logs", "turns", str(folder), "--turn", "2"])
+    assert one.exit_code == 0 and "turn 2" in one.output and '"delta"' in one.output
+    (folder / "turns.jsonl.gz").write_bytes(b"\x1f\x8b broken")
+    broken = runner.invoke(app, ["logs", "turns", str(folder)])
+    assert broken.exit_code == 2 and "turn record is damaged" in broken.output and "Traceback" not in broken.output
+    empty = runner.invoke(app, ["logs", "turns", str(tmp_path)])
+    assert empty.exit_code == 2 and "no turn record here" in empty.output

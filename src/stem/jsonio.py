@@ -74,8 +74,11 @@ def append_line(path: Path, line: str, fsync: bool = False) -> None:
         os.close(fd)
 
 
-def write_json(path: Path, data: Any) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
+def write_json(path: Path, data: Any, compact: bool = False) -> None:
+    """Sorted keys, two-space indent; `compact`: no indent or spaces (large machine-read files)."""
+    text = json.dumps(data, indent=None if compact else 2, separators=(",", ":") if compact else None,
+                      sort_keys=True, ensure_ascii=False, default=str)
+    write_text_atomic(path, text + "\n")
 
 
 def read_json(path: Path, what: str = "file") -> Any:

@@ -124,8 +124,8 @@ class RunLog:
                 continue  # a line cut by a crash mid-write is skipped, never fatal
         return out
 
-    def write(self, rel: str, data: Any) -> None:
-        write_json(self.path / rel, data)
+    def write(self, rel: str, data: Any, compact: bool = False) -> None:
+        write_json(self.path / rel, data, compact)
 
     def read(self, rel: str, default: Any = None) -> Any:
         path = self.path / rel

@@ -201,7 +201,7 @@ def commit(ctx: RunContext, g: int, domain: str, roles: list[rolelib.Role], prom
     log.write(f"{gdir.name}/validation.json", [{"candidate": c.index, **(c.report.as_dict() if c.report else
                                                 {"ok": None, "rejections": []})} for c in cands])
     log.write(f"{gdir.name}/verdicts.json", {f"c{c.index}": {r.episode_id: r.verdict.model_dump() for r in c.results}
-                                             for c in cands})
+                                             for c in cands}, compact=True)  # the largest file of a generation
     if best is not None:
         write_text_atomic(gdir / "organ.py", best.plan.source)
     log.write(f"{gdir.name}/genome.json", genome.model_dump(mode="json"))
