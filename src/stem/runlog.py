@@ -25,7 +25,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from stem.errors import StemError, field_error
 from stem.jsonio import append_line, read_json, write_json
-from stem.run_models import RunRecord
+from stem.llm import records
+from stem.run_models import GenerationTrace, PromptRef, RunRecord
 
 
 def _checked(model: Any, data: Any, path: Path) -> Any:
@@ -134,8 +135,6 @@ class RunLog:
     def prompts(self, generation: int) -> dict[str, list[dict]]:
         """Each candidate's prompt of a generation, whole: from trace.json, where a prompt is kept once in
         llm/calls.jsonl and named by its request hash (runs before that hold the messages inline)."""
-        from stem.llm import records
-        from stem.run_models import GenerationTrace, PromptRef
         rel = f"{gen_dir(self.path, generation).name}/trace.json"
         trace = self.read_model(rel, GenerationTrace)
         if trace is None:

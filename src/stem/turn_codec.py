@@ -153,19 +153,21 @@ class Encoder:
             node["t"] = self._literal(cur[n:])
         return node
 
-    def _item_types(self, items: list) -> list[type]:
-        """The items' types; a list seen on the previous turn (now `prev`, kept alive) is typed once."""
-        types = self.types_before.get(id(items))
+    def _item_types(self, items: list, current: bool) -> list[type]:
+        """The items' types. Those of a current list are kept for the next turn, when it is `prev`
+        (self.prev keeps it alive, so its id names it alone); a previous list is looked up."""
+        types = None if current else self.types_before.get(id(items))
         if types is None:
             types = list(map(type, items))
-        self.types_now[id(items)] = types
+        if current:
+            self.types_now[id(items)] = types
         return types
 
     def _changed_indices(self, cur: list, prev: list, n: int, limit: int) -> list[int] | None:
         """Indices below n where the lists differ, found by halving (fast when few differ); None when
         more than `limit` differ. Lists of plain items compare values and item types slice by slice
         in C; lists holding containers compare slices with same()."""
-        cur_types, prev_types = self._item_types(cur), self._item_types(prev)
+        cur_types, prev_types = self._item_types(cur, True), self._item_types(prev, False)
         nested = dict in cur_types or list in cur_types
 
         def equal(a: int, b: int) -> bool:

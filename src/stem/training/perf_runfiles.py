@@ -25,6 +25,7 @@ from pathlib import Path
 import stem
 from stem.config import Settings
 from stem.errors import StemError
+from stem.turn_records import CompactRecorder, RecordPlace, open_episode
 
 FIXTURES = {"matrix_database": "correct_matrix_organ.py", "trading_floor": "correct_trading_organ.py"}
 DEFAULT_CASES = ("matrix:6", "trading:6")
@@ -65,7 +66,6 @@ def _size(paths: list[Path]) -> int:
 
 def blob_files(run: Path, episode_dirs: list[Path]) -> list[Path]:
     """The blob files the episodes in `episode_dirs` reference, each once (none in the old layout)."""
-    from stem.turn_records import open_episode
     found: set[Path] = set()
     for folder in episode_dirs:
         record = open_episode(folder)
@@ -157,8 +157,7 @@ def synthetic_turns(turns: int):
         yield t, obs, response, {"placements": [{"item": size, "bin": placed[-1]}]}
 
 
-def synthetic_recorder(tmp: Path):
-    from stem.turn_records import CompactRecorder, RecordPlace
+def synthetic_recorder(tmp: Path) -> CompactRecorder:
     return CompactRecorder(RecordPlace(tmp / "episode", tmp / "blobs", "all"))
 
 
