@@ -44,8 +44,8 @@ def perf_runfiles(case: Optional[list[str]] = typer.Option(None, "--case", help=
                   episodes: int = typer.Option(8, "--episodes", min=1, help="Train episodes."),
                   turns: Optional[list[int]] = typer.Option(None, "--turns", min=2, help="Turn counts of the "
                                                             "synthetic many-step episodes (repeatable)."),
-                  keep: str = typer.Option("all", "--keep", help="logs.keep_turns of the scripted runs: all, "
-                                           "failing or none (the fixtures pass, so failing keeps verdicts only)."),
+                  keep: str = typer.Option("all", "--keep", help="logs.keep_turns of the scripted runs: all "
+                                           "(default here: every record's size), failing or none."),
                   unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
                   json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """Bytes a run folder holds per candidate-episode and per generation (a scripted run with the

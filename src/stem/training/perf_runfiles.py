@@ -5,8 +5,9 @@ Two measurements, both real writes into a temporary folder:
 1. Scripted runs, one per (domain, level): the real Trainer, sandbox, verifier and run directory,
    with an in-process scripted LLM answering every request with a hand-written fixture organ from
    tests/fixtures/organs/ (correct_matrix_organ.py, correct_trading_organ.py: they keep memory the
-   way real organs do). Each fixture passes every train episode, so a run is one generation of
-   `population` candidates, then the held-out stage. Reported: bytes per candidate-episode (the
+   way real organs do; written for levels 1-4, they run every turn of a level-6 episode and fail
+   its checks). A run is one generation (max_epochs 1) of `population` candidates, then the
+   held-out stage. Reported: bytes per candidate-episode (the
    generation's episode records plus the blobs they reference, each blob counted once), the largest
    single file, bytes per generation (generation_NNN/ plus the blobs its episodes reference), the
    generation's own files (trace.json, plan.json, ...), and the whole run folder.
@@ -183,7 +184,7 @@ def synthetic(turn_counts: tuple[int, ...]) -> list[dict]:
 def measure(prompts: Path, settings: Settings, cases: list[str], population: int, episodes: int,
             turn_counts: tuple[int, ...], keep: str = "all", unsafe: bool = False) -> dict:
     """`keep`: logs.keep_turns of the scripted runs (all: every episode's turns, the size of a record;
-    the fixtures pass every episode, so under the default, failing, only verdict lines stay)."""
+    under failing, the default, an episode the fixture passes keeps only its verdict line)."""
     fixtures = fixture_dir(settings)
     parsed = [parse_case(c) for c in cases]
     rows = []
