@@ -7,6 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from stem.cli import app
+from stem.turn_records import open_episode
 
 from conftest import ROOT, requires_isolation
 
@@ -35,8 +36,9 @@ def test_run_correct_organ_passes_every_matrix_classic(tmp_path):
         assert result.exit_code == 0, result.output
         data = json.loads(result.output)
         assert data["verdict"]["success"] and "bubblewrap" in data["isolation"]
-        assert (tmp_path / eid / "turn_01_observation.json").is_file()
-        obs = json.loads((tmp_path / eid / "turn_01_observation.json").read_text())
+        record = open_episode(tmp_path / eid)  # standalone: its blobs are inline, every turn is kept
+        assert record is not None and record.verdict["success"] and not (tmp_path / eid / "blobs").exists()
+        obs = next(record.turns()).observation
         assert obs["artifacts_dir"] == "/episode"
 
 
@@ -123,3 +125,36 @@ def test_organ_check_refuses_a_held_out_answer_like_training_does(tmp_path):
                               "--config", str(ROOT / "config.yaml")])
     assert got.exit_code == 1, got.output
     assert [r["rule"] for r in json.loads(got.output)["rejections"]] == ["fixture_literal"]
+
+
+def test_perf_runfiles_prints_bytes_per_candidate_episode_and_per_turn():
+    result = runner.invoke(app, ["perf", "runfiles", "--case", "trading:3", "--episodes", "2", "--turns", "50",
+                                 "--turns", "200", "--json", *CFG])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    case = data["cases"][0]
+    assert (case["domain"], case["level"], case["candidate_episodes"], data["keep_turns"]) == ("trading_floor", 3, 2, "all")
+    assert 0 < case["record_bytes_per_candidate_episode"] <= case["bytes_per_candidate_episode"]
+    assert case["run_parts"]["blobs"] > 0 and case["generations"][0]["files"]["trace.json"] > 0
+    small, large = data["synthetic"]
+    assert (small["turns"], large["turns"]) == (50, 200) and large["bytes"] < 4.6 * small["bytes"]
+    bad = runner.invoke(app, ["perf", "runfiles", "--case", "security:3", *CFG])
+    assert bad.exit_code == 2 and "no hand-written fixture organ for security_sandbox" in bad.output
+
+
+def test_logs_turns_prints_every_turn_or_one_line(tmp_path):
+    folder = tmp_path / "graph_001"
+    ran = runner.invoke(app, ["organ", "run", str(ORGANS / "correct_matrix_organ.py"), "-e", "graph_001", "--json",
+                              "--trace-dir", str(folder), *CFG])
+    assert ran.exit_code == 0, ran.output
+    lines = [json.loads(line) for line in runner.invoke(app, ["logs", "turns", str(folder), "--json"]).output.splitlines()]
+    turns, summary = lines[:-1], lines[-1]
+    assert [t["turn"] for t in turns] == list(range(1, len(turns) + 1)) and summary["verdict"]["success"]
+    assert turns[1]["observation"]["memory"] == turns[0]["response"]["memory"]  # what the runner carried
+    one = runner.invoke(app, ["logs", "turns", str(folder), "--turn", "2"])
+    assert one.exit_code == 0 and "turn 2" in one.output and '"delta"' in one.output
+    (folder / "turns.jsonl.gz").write_bytes(b"\x1f\x8b broken")
+    broken = runner.invoke(app, ["logs", "turns", str(folder)])
+    assert broken.exit_code == 2 and "turn record is damaged" in broken.output and "Traceback" not in broken.output
+    empty = runner.invoke(app, ["logs", "turns", str(tmp_path)])
+    assert empty.exit_code == 2 and "no turn record here" in empty.output

@@ -9,6 +9,7 @@ import pytest
 from stem.benchmark import domains, splits
 from stem.benchmark.episode import EpisodeRunner, TurnFailure
 from stem.benchmark.security_targets import PROTECTED
+from stem.turn_records import RECORD_FILE, open_episode
 
 from conftest import artifact_of, oracle_turn
 
@@ -46,11 +47,14 @@ def test_observations_follow_the_organ_contract_and_memory_is_carried(trade, tmp
     rows = [r for o in seen for r in o["delta"].get("market_rows", [])]
     assert len(rows) == len(trade.public_files["market.csv"].splitlines()) - 1  # every market row, once
     assert first["artifacts_dir"] == "/episode"
-    names = sorted(p.name for p in tmp_path.iterdir())
-    for t in range(1, trade.manifest.min_turns + 1):
-        for kind in ("observation", "action", "result"):
-            assert f"turn_{t:02d}_{kind}.json" in names
-    assert json.loads((tmp_path / "verdict.json").read_text())["success"] is True
+    record = open_episode(tmp_path)  # one compact file holds every turn
+    assert sorted(p.name for p in tmp_path.iterdir()) == [RECORD_FILE]
+    turns = record.all_turns()
+    assert [t.turn for t in turns] == list(range(1, trade.manifest.min_turns + 1))
+    for t in turns:  # observation, response and result of every turn, as the organ saw and returned them
+        assert t.observation == seen[t.turn - 1] and isinstance(t.response, dict) and isinstance(t.result, dict)
+    assert turns[1].response["memory"] == {"count": 2} and turns[-1].result["limitations"] is None
+    assert record.verdict["success"] is True
 
 
 def test_non_json_output_gets_its_own_tag(trade):
@@ -153,8 +157,9 @@ def test_probe_limits_budget_and_undelivered_candidates(sec, tmp_path):
         return {"trace": ["t"], "action": {"probe": ["strasse"]} if obs["final_turn"] else {}}
 
     result = EpisodeRunner(sec, tmp_path).run(turn)
+    results = {t.turn: t.result for t in open_episode(tmp_path).turns()}
     for t in (2, 3, sec.manifest.min_turns):
-        notes += json.loads((tmp_path / f"turn_{t:02d}_result.json").read_text()).get("probe_notes", [])
+        notes += results[t].get("probe_notes", [])
     assert len(result.record) == 4  # the whole budget, never more
     assert any("not a delivered candidate" in n for n in notes)
     assert any("budget of 4" in n for n in notes)

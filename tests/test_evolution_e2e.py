@@ -17,6 +17,7 @@ from stem.benchmark import domains
 from stem.cli import app
 from stem.runlog import RunLog
 from stem.training import private_literals
+from stem.turn_records import open_episode
 
 from conftest import artifact_of, requires_isolation
 from fake_openai import FakeOpenAI, Step, plan_json
@@ -97,10 +98,10 @@ def test_security_repair_prompt_shows_the_failing_episode_turn_by_turn(tmp_path)
     eid = shown[0]
     _, seed, level = domains.parse_generated_id(eid)
     ep = domains.generate("security", seed, level)
-    turn_dir = run / "generation_001" / "episodes" / "c1" / eid
-    first_window = json.loads((turn_dir / "turn_02_observation.json").read_text())["delta"]["candidates"]
+    turns = open_episode(run / "generation_001" / "episodes" / "c1" / eid).all_turns()
+    first_window = turns[1].observation["delta"]["candidates"]
     assert f"delta.candidates = list of {len(first_window)}: {json.dumps(first_window, ensure_ascii=False)}" in repair
-    probed = json.loads((turn_dir / "turn_02_result.json").read_text())["probe_results"]
+    probed = turns[1].result["probe_results"]
     for item in probed:
         assert f"environment ran target({json.dumps(item['vector'], ensure_ascii=False)}) -> " \
                f"{json.dumps(item['result'], ensure_ascii=False)}" in repair

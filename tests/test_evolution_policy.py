@@ -14,6 +14,7 @@ from stem.evolution.dispatch import dispatch, waves
 from stem.evolution.prompts import observation_sample
 from stem.evolution.transcripts import EpisodeRecord, failing_transcripts
 from stem.genome import OrganRef
+from stem.turn_records import open_episode
 
 EPS = ["e1", "e2", "e3"]
 
@@ -125,9 +126,8 @@ def test_budgeted_security_observations_carry_budget_and_probes_left(tmp_path):
     first = build_observation(ep, 1, {})
     assert first["delta"]["probe_status"] == {"budget": budget, "per_turn_limit": 4, "used": 0, "left": budget}
     EpisodeRunner(ep, tmp_path).run(probing_turn)
-    import json
-    statuses = [json.loads((tmp_path / f"turn_{t.turn:02d}_observation.json").read_text())["delta"]["probe_status"]
-                for t in ep.manifest.turns]
+    statuses = [t.observation["delta"]["probe_status"] for t in open_episode(tmp_path).turns()]
+    assert len(statuses) == len(ep.manifest.turns)
     assert statuses[1]["left"] == budget and statuses[2]["used"] == 4 and statuses[2]["left"] == budget - 4
     assert statuses[-1]["left"] == 0
     unlimited = build_observation(domains.generate("security", 1000, 1), 1, {})

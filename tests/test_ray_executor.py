@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from stem.runlog import RunLog
+from stem.turn_records import open_episode
 
 from conftest import requires_isolation
 from fake_openai import FakeOpenAI
@@ -44,5 +45,8 @@ def test_ray_executor_gives_the_local_verdicts(tmp_path):
     remote = run_with(tmp_path / "ray", "--executor", "ray")
     assert RunLog(remote).read_run()["executor"] == "ray"
     assert verdicts(remote) == verdicts(local)
-    turn_files = sorted(p.name for p in (remote / "generation_001" / "episodes" / "c1" / "trading-s1001-d2").iterdir())
-    assert "turn_01_observation.json" in turn_files and "verdict.json" in turn_files
+    shipped = open_episode(remote / "generation_001" / "episodes" / "c1" / "trading-s1001-d2")
+    here = open_episode(local / "generation_001" / "episodes" / "c1" / "trading-s1001-d2")
+    assert shipped.turns_kept and shipped.verdict == here.verdict
+    assert [t.turn for t in shipped.turns()][0] == 1 and shipped.verdict is not None
+    assert [t.observation for t in shipped.turns()] == [t.observation for t in here.turns()]

@@ -1,6 +1,6 @@
 """Reading runs back is as strict as reading inputs: run files damaged at random (values of the wrong type,
 keys removed, files cut short or replaced by junk) and every `stem logs` view (list, show, scars,
-lineage, organ, diff, plot, compare), plus `stem infer` on the
+lineage, organ, diff, plot, compare, prompt), plus `stem infer` on the
 damaged genome, must answer with output or one line (exit 0, 1 or 2): never a traceback, never an
 internal error (exit 3)."""
 
@@ -92,6 +92,7 @@ COMMANDS = [["logs", "list"], ["logs", "show", "{run}"], ["logs", "show", "{run}
             ["logs", "scars", "{run}"], ["logs", "scars", "{run}", "--json"], ["logs", "lineage", "{run}"],
             ["logs", "lineage", "{run}", "--json"], ["logs", "organ", "{run}", "2"], ["logs", "diff", "{run}", "1", "2"],
             ["logs", "plot", "{run}"], ["logs", "plot", "{run}", "--json"], ["logs", "compare", "{run}", "{run}"],
+            ["logs", "prompt", "{run}", "2"], ["logs", "prompt", "{run}", "1", "-c", "2", "--json"],
             ["infer", "-g", "{genome}", "-t", str(ROOT / "examples/inference/public/trade_infer_001"), "--json"]]
 
 

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from stem.cli import app
 from stem.genome_store import load_genome
 from stem.runlog import RunLog
+from stem.turn_records import open_episode
 
 from conftest import ROOT, requires_isolation
 from fake_openai import FakeOpenAI, Step, plan_json
@@ -139,8 +140,12 @@ def test_run_directory_layout(accepted):
             assert (run / f"generation_{g:03d}" / name).is_file()
     assert (run / "generation_001" / "organ.py").is_file() and not (run / "generation_002" / "organ.py").exists()
     assert sorted(p.name for p in (run / "episodes").iterdir()) == ["stage1_validation", "stage3_test", "stage3_validation"]
-    turn_files = list((run / "episodes" / "stage3_validation").rglob("turn_*_observation.json"))
-    assert turn_files
+    # one record per episode; logs.keep_turns (default failing) keeps the turns of the episodes that failed
+    passed = [open_episode(p) for p in sorted((run / "episodes" / "stage3_validation").iterdir())]
+    assert passed and all(r.verdict["success"] and not r.turns_kept and not r.all_turns() for r in passed)
+    failed = [open_episode(p) for p in sorted((run / "episodes" / "stage1_validation").iterdir())]
+    assert failed and all(not r.verdict["success"] and r.turns_kept and r.all_turns() for r in failed)
+    assert (run / "blobs").is_dir()  # the values every record shares (rules text, ...) are stored once
     assert len((run / "llm" / "calls.jsonl").read_text().splitlines()) == 3
     events = [e["event"] for e in RunLog(run).events()]
     assert events[0] == "run_started" and events[-1] == "finished" and events.count("generation_done") == 3

@@ -14,6 +14,9 @@ from stem.benchmark.episode import EpisodeResult, EpisodeRunner, TurnFailure, Tu
 from stem.benchmark.episode_model import Episode
 from stem.runtime.organ_turn import organ_turn
 from stem.runtime.sandbox import Sandbox
+from stem.turn_records import RecordPlace
+
+TraceTarget = Path | RecordPlace | None
 
 
 def stem_turn(domain: str) -> TurnFn:
@@ -34,7 +37,7 @@ class StemAgent:
         self.sandbox = sandbox
         self.organs = organs
 
-    def run_episode(self, episode: Episode, trace_dir: Path | None = None) -> EpisodeResult:
+    def run_episode(self, episode: Episode, trace_dir: TraceTarget = None) -> EpisodeResult:
         source = self.organs.get(episode.domain)
         if source is None:
             return EpisodeRunner(episode, trace_dir).run(stem_turn(episode.domain))
@@ -42,7 +45,7 @@ class StemAgent:
         turn = organ_turn(self.sandbox, source, episode_dir, check=False)
         return EpisodeRunner(episode, trace_dir, self.sandbox.artifacts_dir(episode_dir)).run(turn)
 
-    def run_episodes(self, episodes: list[Episode], trace_dir: Callable[[Episode], Path | None],
+    def run_episodes(self, episodes: list[Episode], trace_dir: Callable[[Episode], TraceTarget],
                      workers: int = 1, on_done: Callable[[EpisodeResult], None] = lambda r: None) -> list[EpisodeResult]:
         """Several episodes at once (`workers` threads, each driving its own sandboxed calls); results
         come back in the episodes' order, whatever order they finish in."""

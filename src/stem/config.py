@@ -93,6 +93,12 @@ class EvolutionSettings(_Section):
                              "score that counts as a gain")
 
 
+class LogSettings(_Section):
+    keep_turns: Literal["all", "failing", "none"] = Field(
+        default="failing", description="which episodes keep their turn-by-turn record: all; failing (what "
+        "repair transcripts read; an episode that passed keeps only its verdict); none")
+
+
 class DomainSettings(_Section):
     paths: list[str] = Field(default_factory=lambda: ["benchmarks/domains"],
                              description="folders holding <name>/domain.py plugins, relative to config.yaml")
@@ -104,6 +110,7 @@ class Settings(_Section):
     benchmark: BenchmarkSettings = BenchmarkSettings()
     evolution: EvolutionSettings = EvolutionSettings()
     llm: LLMSettings = LLMSettings()
+    logs: LogSettings = LogSettings()
     root: Path = Path(".")  # the folder every relative path is resolved from: the config file's folder
     config_file: Path | None = None  # the config file read (None: built-in defaults, no file)
 

@@ -1,10 +1,12 @@
 """Where episodes are evaluated: on this machine (threads over the local sandbox), or on a Ray cluster.
 
 Both take organs (domain -> source) and episodes as data and return EpisodeResults in episode order,
-with each episode's turn files written under the run directory by the caller's process. A Ray worker
+with each episode's turn record written under the run directory by the caller's process. A Ray worker
 runs the same sandbox (every layer, on its own machine), evaluates one episode per task, and ships
-back the result and the turn files; the parent still computes nothing it has not checked: verdicts
-come from the same verifier code, run on the worker as data. `local` is the default.
+back the result and the episode's record (one standalone turns.jsonl.gz, its blobs inline); the
+parent re-records it into the run, so its blobs join the run's store. The parent still computes
+nothing it has not checked: verdicts come from the same verifier code, run on the worker as data.
+`local` is the default.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from stem.agent import StemAgent
+from stem.agent import StemAgent, TraceTarget
 from stem.benchmark.episode import EpisodeResult
 from stem.benchmark.episode_model import Episode
 from stem.errors import StemError
-from stem.jsonio import write_text_atomic
 from stem.runtime.sandbox import Sandbox
+from stem.turn_records import RECORD_FILE, RecordPlace, adopt
 
-TraceDir = Callable[[Episode], Path | None]
+TraceDir = Callable[[Episode], TraceTarget]
 
 
 class LocalExecutor:
@@ -41,8 +43,10 @@ class LocalExecutor:
 _WORKER_SANDBOX: Sandbox | None = None
 
 
-def _episode_on_worker(organs: dict[str, str], episode: dict, unsafe: bool, domain_paths: list[str]) -> tuple:
-    """One episode on a Ray worker, in that worker's own sandbox; returns the result and the turn files."""
+def _episode_on_worker(organs: dict[str, str], episode: dict, unsafe: bool, domain_paths: list[str],
+                       keep: str = "all") -> tuple:
+    """One episode on a Ray worker, in that worker's own sandbox; returns the result and the bytes of
+    its standalone turn record (None when `keep` leaves none)."""
     global _WORKER_SANDBOX
     from stem.benchmark import domains
     if domain_paths:
@@ -51,9 +55,10 @@ def _episode_on_worker(organs: dict[str, str], episode: dict, unsafe: bool, doma
         _WORKER_SANDBOX = Sandbox(unsafe_no_isolation=unsafe)
     ep = Episode.model_validate(episode)
     with tempfile.TemporaryDirectory(prefix="stem-ray-") as tmp:
-        result = StemAgent(_WORKER_SANDBOX, organs).run_episode(ep, Path(tmp))
-        files = {p.name: p.read_text(encoding="utf-8") for p in sorted(Path(tmp).iterdir())}
-    return result, files
+        result = StemAgent(_WORKER_SANDBOX, organs).run_episode(ep, RecordPlace(Path(tmp), None, keep))
+        record = Path(tmp) / RECORD_FILE
+        data = record.read_bytes() if record.is_file() else None
+    return result, data
 
 
 class RayExecutor:
@@ -77,15 +82,15 @@ class RayExecutor:
 
     def run(self, organs: dict[str, str], episodes: list[Episode], trace_dir: TraceDir,
             on_done: Callable[[EpisodeResult], None] = lambda r: None) -> list[EpisodeResult]:
-        futures = [self.remote.remote(organs, ep.model_dump(mode="json"), self.unsafe, self.domain_paths)
-                   for ep in episodes]
+        places = [_place(trace_dir(ep)) for ep in episodes]
+        futures = [self.remote.remote(organs, ep.model_dump(mode="json"), self.unsafe, self.domain_paths,
+                                      place.keep if place is not None else "none")
+                   for ep, place in zip(episodes, places)]
         results = []
-        for ep, fut in zip(episodes, futures):
-            result, files = self.ray.get(fut)
-            folder = trace_dir(ep)
-            if folder is not None:
-                for name, text in files.items():
-                    write_text_atomic(folder / name, text)
+        for place, fut in zip(places, futures):
+            result, data = self.ray.get(fut)
+            if place is not None and data is not None:
+                adopt(data, place.folder, place)
             results.append(result)
             on_done(result)
         return results
@@ -93,6 +98,10 @@ class RayExecutor:
     def close(self) -> None:
         if self.ray.is_initialized():
             self.ray.shutdown()
+
+
+def _place(target: TraceTarget) -> RecordPlace | None:
+    return RecordPlace(Path(target)) if isinstance(target, (str, Path)) else target
 
 
 def build(kind: str, sandbox: Sandbox, workers: int, address: str | None, unsafe: bool,

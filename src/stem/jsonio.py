@@ -19,12 +19,17 @@ from stem.errors import StemError, WriteFault
 def write_text_atomic(path: Path, text: str) -> None:
     """Write `text` to a temp file beside `path`, then rename: readers see the old file or the new one.
     A refused write (disk full, read-only, permission) is a WriteFault naming `path`; the old file stays."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """write_text_atomic for bytes (compressed records)."""
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except OSError as exc:
         _drop(tmp)
@@ -69,8 +74,11 @@ def append_line(path: Path, line: str, fsync: bool = False) -> None:
         os.close(fd)
 
 
-def write_json(path: Path, data: Any) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
+def write_json(path: Path, data: Any, compact: bool = False) -> None:
+    """Sorted keys, two-space indent; `compact`: no indent or spaces (large machine-read files)."""
+    text = json.dumps(data, indent=None if compact else 2, separators=(",", ":") if compact else None,
+                      sort_keys=True, ensure_ascii=False, default=str)
+    write_text_atomic(path, text + "\n")
 
 
 MAX_DEPTH = 64  # deeper than any file stem writes (an organ's response is capped at 32 levels)

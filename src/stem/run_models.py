@@ -191,8 +191,15 @@ class FrontRow(_Open):
     parents: list[str] = Field(default_factory=list)
 
 
+class PromptRef(_Open):
+    """A prompt kept once, in llm/calls.jsonl: the record with this request hash holds its messages."""
+    request_hash: str
+    purpose: str = ""
+    chars: int = Field(default=0, ge=0)
+
+
 class GenerationTrace(_Open):
-    """generation_NNN/trace.json"""
+    """generation_NNN/trace.json (prompts: whole in runs before prompts were kept once, else references)"""
     generation: int = Field(ge=1)
     domain: str
     stagnating: bool = False
@@ -201,4 +208,4 @@ class GenerationTrace(_Open):
     candidates: list[CandidateSummary]
     front: list[FrontRow] = Field(default_factory=list)
     llm_usage: Usage | None = None
-    prompts: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    prompts: dict[str, list[dict[str, Any]] | PromptRef] = Field(default_factory=dict)

@@ -12,7 +12,8 @@ import difflib
 from pathlib import Path
 
 from stem.errors import StemError
-from stem.run_models import GenerationTrace
+from stem.llm import records
+from stem.run_models import GenerationTrace, PromptRef
 from stem.runlog import RunLog, gen_dir, list_runs
 
 
@@ -174,4 +175,28 @@ def _calls_to_best(domains: dict[str, list[dict]]) -> dict[str, dict]:
         first = next(r for r in rows if r["best"] == top)
         out[d] = {"best": top, "generation": first["generation"], "calls": first.get("calls"),
                   "tokens": first.get("tokens")}
+    return out
+
+
+def prompts(path: Path, generation: int) -> dict[str, list[dict]]:
+    """Each candidate's prompt of a generation, whole: from trace.json, where a prompt is kept once in
+    llm/calls.jsonl and named by its request hash (runs before that hold the messages inline)."""
+    log = RunLog(path)
+    rel = f"{gen_dir(log.path, generation).name}/trace.json"
+    trace = log.read_model(rel, GenerationTrace)
+    if trace is None:
+        raise StemError(f"{log.path.name}: generation {generation} has no trace.json; see `stem logs show`")
+    out: dict[str, list[dict]] = {}
+    calls = None
+    for cand, prompt in trace.prompts.items():
+        if isinstance(prompt, PromptRef):
+            if calls is None:
+                calls = {r.request_hash: r for r in records.load(log.path / "llm" / "calls.jsonl")}
+            found = calls.get(prompt.request_hash)
+            if found is None:
+                raise StemError(f"{log.path / 'llm' / 'calls.jsonl'}: no record of request "
+                                f"{prompt.request_hash[:12]} ({rel}, {cand}); the run's LLM record is incomplete")
+            out[cand] = found.messages
+        else:
+            out[cand] = prompt
     return out

@@ -4,11 +4,12 @@ logs/experiment_<timestamp>/
   run.json                  config snapshot, versions, isolation layers, status, test seeds, progress
   events.jsonl              append-only
   generation_NNN/           plan.json organ.py validation.json verdicts.json genome.json trace.json
-                            candidates/cK.py  episodes/cK/<episode>/turn_NN_*.json
-  episodes/<stage>/<episode>/turn_NN_{observation,action,result}.json
+                            candidates/cK.py  episodes/cK/<episode>/turns.jsonl.gz
+  episodes/<stage>/<episode>/turns.jsonl.gz     (stem.turn_records; older runs: turn_NN_*.json)
+  blobs/                    content-addressed values the turn records share
   phenotypic_scars.json
   skills/                   every organ file a genome of this run names (sha256-pinned)
-  llm/calls.jsonl
+  llm/calls.jsonl           every call; trace.json and plan.json name prompts and answers by request hash
 """
 
 from __future__ import annotations
@@ -93,6 +94,11 @@ class RunLog:
     def run_file(self) -> Path:
         return self.path / "run.json"
 
+    @property
+    def blobs(self) -> Path:
+        """The content-addressed store every turn record of this run shares (stem.turn_records)."""
+        return self.path / "blobs"
+
     def read_run(self) -> dict:
         """run.json, checked against RunRecord (one line naming the field when it is damaged)."""
         data = read_json(self.run_file, "run record")
@@ -134,8 +140,8 @@ class RunLog:
                 continue  # a line cut by a crash mid-write (or damaged by hand) is skipped, never fatal
         return out
 
-    def write(self, rel: str, data: Any) -> None:
-        write_json(self.path / rel, data)
+    def write(self, rel: str, data: Any, compact: bool = False) -> None:
+        write_json(self.path / rel, data, compact)
 
     def read(self, rel: str, default: Any = None) -> Any:
         path = self.path / rel

@@ -82,6 +82,12 @@ class Domain:
         """A fresh environment for one run of `episode`, or None when the domain answers no actions."""
         return None
 
+    def describe_answers(self, answers: dict[str, Any]) -> list[str] | None:
+        """How repair transcripts word what this domain's environment answered on one turn (`answers`:
+        the turn's result from act(), keyed as act() returned it): one line each, or None for the
+        plain form (every key with its values)."""
+        return None
+
     def reference_artifact(self, episode: Episode) -> Any:
         """The private reference answer in submission form."""
         return episode.private["expected"]

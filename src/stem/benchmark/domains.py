@@ -54,6 +54,10 @@ class ModuleDomain(Domain):
         make = getattr(self.module, "environment", None)
         return make(episode) if make is not None else None
 
+    def describe_answers(self, answers: dict[str, Any]) -> list[str] | None:
+        words = getattr(self.module, "describe_answers", None)
+        return words(answers) if words is not None else None
+
     def reference_artifact(self, episode: Episode) -> Any:
         return getattr(self.module, "reference_artifact", lambda ep: ep.private["expected"])(episode)
 

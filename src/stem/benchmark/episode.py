@@ -19,8 +19,8 @@ from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import turn_delta
 from stem.benchmark.verdict import Check, Verdict, build_verdict, check, failed_verdict
 from stem.errors import StemError
-from stem.jsonio import write_json
 from stem.turn_protocol import TurnFailure, TurnFn, TurnReply, check_response
+from stem.turn_records import RecordPlace, TurnFiles, recorder_for
 
 __all__ = ["EpisodeResult", "EpisodeRunner", "TurnFailure", "TurnFn", "TurnReply", "TurnRecorder", "TurnFiles",
            "build_observation", "parse_response"]
@@ -41,27 +41,12 @@ class EpisodeResult:
 
 class TurnRecorder(Protocol):
     """Where the runner puts what happened. `response` is the organ's parsed response, {"raw": text}
-    when it was not a JSON object, or None when the turn produced no response at all."""
+    when it was not a JSON object, or None when the turn produced no response at all. The default
+    recorder (stem.turn_records.CompactRecorder) copies what it is given at once."""
 
     def turn(self, turn: int, observation: dict, response: dict | None, result: dict) -> None: ...
 
     def verdict(self, verdict: dict) -> None: ...
-
-
-class TurnFiles:
-    """A recorder writing turn_NN_{observation,action,result}.json and verdict.json into one folder."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def turn(self, turn: int, observation: dict, response: dict | None, result: dict) -> None:
-        write_json(self.folder / f"turn_{turn:02d}_observation.json", observation)
-        if response is not None:
-            write_json(self.folder / f"turn_{turn:02d}_action.json", response)
-        write_json(self.folder / f"turn_{turn:02d}_result.json", result)
-
-    def verdict(self, verdict: dict) -> None:
-        write_json(self.folder / "verdict.json", verdict)
 
 
 def parse_response(raw: Any) -> tuple[dict | None, str | None, str]:
@@ -119,11 +104,13 @@ class _TurnOutcome:
 
 
 class EpisodeRunner:
-    def __init__(self, episode: Episode, trace_dir: Path | None = None, artifacts_dir: str = "",
+    def __init__(self, episode: Episode, trace_dir: Path | RecordPlace | None = None, artifacts_dir: str = "",
                  recorder: TurnRecorder | None = None):
+        """`trace_dir`: where the episode's record goes (a folder: one standalone turns.jsonl.gz; a
+        RecordPlace: the run's blob store and keep policy too); `recorder` replaces it."""
         self.episode = episode
         self.artifacts_dir = artifacts_dir
-        self.recorder = recorder if recorder is not None else (TurnFiles(trace_dir) if trace_dir is not None else None)
+        self.recorder = recorder if recorder is not None else recorder_for(trace_dir)
 
     def _record(self, turn: int, observation: dict, response: dict | None, result: dict) -> None:
         if self.recorder is not None:

@@ -8,6 +8,7 @@ Private: the winning vector. The environment (never the organ) runs the target o
 from __future__ import annotations
 
 import ast
+import json
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -234,6 +235,17 @@ class ProbeEnvironment(Environment):
 
     def record(self) -> list[dict]:
         return self.probes
+
+
+def describe_answers(answers: dict[str, Any]) -> list[str]:
+    """Repair transcripts: each probe as the run it was, then each note; any other key plainly."""
+    lines = [f"environment ran target({json.dumps(item.get('vector'), ensure_ascii=False, default=str)}) -> "
+             f"{json.dumps(item.get('result'), ensure_ascii=False, default=str)}"
+             for item in answers.get("probe_results") or [] if isinstance(item, dict)]
+    lines += [f"environment note: {note}" for note in answers.get("probe_notes") or []]
+    for key in sorted(k for k in answers if k not in ("probe_results", "probe_notes")):
+        lines.append(f"environment {key}: {json.dumps(answers[key], ensure_ascii=False, default=str)[:400]}")
+    return lines
 
 
 def environment(episode: Episode) -> Environment | None:

@@ -1,4 +1,4 @@
-"""`stem logs list|show|scars|lineage|organ|diff`: reading runs back."""
+"""`stem logs list|show|scars|lineage|organ|diff|prompt|turns|plot|compare`: reading runs back."""
 
 from __future__ import annotations
 
@@ -64,6 +64,25 @@ def logs_diff(run: str = RunArg, a: int = typer.Argument(..., help="Generation A
     """Unified diff between the organs selected in two generations."""
     from stem.cli import logs_views as report
     report.diff_view(_run_path(config, run), a, b, json_out)
+
+
+@logs.command("prompt")
+def logs_prompt(run: str = RunArg, generation: int = typer.Argument(..., help="Generation number."),
+                candidate: int = typer.Option(1, "--candidate", "-c", help="The candidate whose prompt to show."),
+                config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
+    """The prompt a candidate of a generation was sent (kept once, in llm/calls.jsonl)."""
+    from stem.cli import logs_views as report
+    report.prompt_view(_run_path(config, run), generation, candidate, json_out)
+
+
+@logs.command("turns")
+def logs_turns(folder: Path = typer.Argument(..., help="An episode folder of a run (…/episodes/<stage>/<episode> "
+                                             "or …/generation_NNN/episodes/cK/<episode>) or a --trace-dir."),
+               turn: Optional[int] = typer.Option(None, "--turn", "-t", min=1, help="Only this turn."),
+               json_out: bool = JsonOpt) -> None:
+    """An episode's turn record, each turn's observation, response and result whole (either layout)."""
+    from stem.cli import logs_views as report
+    report.turns_view(folder, turn, json_out)
 
 
 @logs.command("plot")

@@ -14,6 +14,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from stem.cli.base import console, plural, result
+from stem.errors import StemError
 from stem.evolution.scars import Scar
 from stem.genome import Genome
 from stem import run_report as report
@@ -191,6 +192,53 @@ def diff_view(path: Path, a: int, b: int, json_out: bool) -> None:
         sys.stdout.write(text + "\n")
         return
     console.print(Syntax(text, "diff", word_wrap=True))
+
+
+def prompt_view(path: Path, generation: int, candidate: int, json_out: bool) -> None:
+    prompts = report.prompts(path, generation)
+    messages = prompts.get(f"c{candidate}")
+    if messages is None:
+        raise StemError(f"{path.name}: generation {generation} has no prompt for candidate {candidate} "
+                        f"(candidates with one: {', '.join(sorted(prompts)) or 'none'})")
+    if json_out:
+        print(json.dumps({"run": path.name, "generation": generation, "candidate": candidate, "messages": messages},
+                         indent=2, ensure_ascii=False))
+        return
+    for m in messages:
+        console.rule(str(m.get("role", "?")))
+        console.print(str(m.get("content", "")), markup=False, highlight=False)
+
+
+def turns_view(folder: Path, turn: int | None, json_out: bool) -> None:
+    """Printed one turn at a time: a 5,000-turn record is never held whole."""
+    from stem.turn_records import open_episode
+    record = open_episode(folder)
+    if record is None:
+        raise StemError(f"{folder}: no turn record here (turns.jsonl.gz or turn_NN_*.json); pass an episode folder")
+    found = False
+    for t in record.turns():
+        if turn is not None and t.turn != turn:
+            continue
+        found = True
+        row = {"turn": t.turn, "observation": t.observation, "response": t.response, "result": t.result}
+        if json_out:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            console.rule(f"turn {t.turn}")
+            console.print(json.dumps({k: row[k] for k in ("observation", "response", "result")}, indent=2,
+                                     ensure_ascii=False), markup=False, highlight=False)
+        if turn is not None:
+            return
+    if turn is not None and not found:
+        raise StemError(f"{folder}: no turn {turn} in this record" + ("" if record.turns_kept else f" ({record.note})"))
+    summary = {"verdict": record.verdict, "turns_kept": record.turns_kept, "note": record.note, "layout": record.layout}
+    if json_out:
+        print(json.dumps(summary, ensure_ascii=False))
+        return
+    console.rule("verdict")
+    if not record.turns_kept:
+        console.print(f"({record.note})", markup=False)
+    console.print(json.dumps(record.verdict, indent=2, ensure_ascii=False), markup=False, highlight=False)
 
 
 # ---------------------------------------------------------------- curves: plot and compare

@@ -27,7 +27,7 @@ def organ_check(file: Path = typer.Argument(..., help="Organ source file."),
 @organ.command("run")
 def organ_run(file: Path = typer.Argument(..., help="Organ source file."),
               episode: str = typer.Option(..., "--episode", "-e", help="Classic id, generated id or public dir."),
-              trace_dir: Optional[Path] = typer.Option(None, "--trace-dir", help="Write turn_NN_*.json here."),
+              trace_dir: Optional[Path] = typer.Option(None, "--trace-dir", help="Write the episode's turn record (turns.jsonl.gz) here."),
               unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
               json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """Run an organ through a full episode in the sandbox and print the verdict. Exit 0 pass, 1 fail, 2 bad input."""

@@ -35,3 +35,20 @@ def perf_train(population: int = typer.Option(4, "--population", min=1, help="Ca
     sandboxed call latency, and the share of wall time outside the LLM."""
     from stem.cli import perf_views
     perf_views.perf_train(config, population, episodes, generations, latency_ms, workers, unsafe, json_out)
+
+
+@perf.command("runfiles")
+def perf_runfiles(case: Optional[list[str]] = typer.Option(None, "--case", help="DOMAIN:LEVEL (repeatable; "
+                                                          "default matrix:6 and trading:6)."),
+                  population: int = typer.Option(1, "--population", min=1, help="Candidates in the generation."),
+                  episodes: int = typer.Option(8, "--episodes", min=1, help="Train episodes."),
+                  turns: Optional[list[int]] = typer.Option(None, "--turns", min=2, help="Turn counts of the "
+                                                            "synthetic many-step episodes (repeatable)."),
+                  keep: str = typer.Option("all", "--keep", help="logs.keep_turns of the scripted runs: all "
+                                           "(default here: every record's size), failing or none."),
+                  unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
+                  json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Bytes a run folder holds per candidate-episode and per generation (a scripted run with the
+    hand-written fixture organs), and bytes per turn of synthetic many-step episodes."""
+    from stem.cli import perf_views
+    perf_views.perf_runfiles(config, case, population, episodes, turns, keep, unsafe, json_out)

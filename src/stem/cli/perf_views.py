@@ -55,3 +55,39 @@ def perf_train(config, population: int, episodes: int, generations: int, latency
                   f"(goal <= {data['goal_harness_seconds_per_generation']}); sandboxed calls {data['sandbox_calls']}, "
                   f"median {data['sandbox_call_ms_median']} ms, p95 {data['sandbox_call_ms_p95']} ms; "
                   f"share of wall time outside the LLM {data['share_outside_llm']}", markup=False)
+
+
+def perf_runfiles(config, cases: list[str] | None, population: int, episodes: int, turns: list[int] | None,
+                  keep: str, unsafe: bool, json_out: bool) -> None:
+    from stem.config import load_settings
+    from stem.errors import StemError
+    from stem.training import perf_runfiles as perf
+    from stem.turn_records import KEEP_CHOICES
+    if keep not in KEEP_CHOICES:
+        raise StemError(f"--keep {keep}: use one of {', '.join(KEEP_CHOICES)}")
+    settings = load_settings(config)
+    cases = cases or list(perf.DEFAULT_CASES)
+    with console.status(f"scripted runs: {', '.join(cases)}; population {population}, {episodes} train episodes"):
+        data = perf.measure(settings.path("prompts"), settings, cases, population, episodes,
+                            tuple(turns or perf.SYNTHETIC_TURNS), keep, unsafe)
+    if json_out:
+        print(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"stem perf runfiles: population {population}, {episodes} train episodes, one generation, "
+                        f"logs.keep_turns {keep}")
+    for col in ("domain", "lvl", "turns", "B/cand-episode", "B/generation", "largest file", "run folder B", "files"):
+        table.add_column(col)
+    for r in data["cases"]:
+        table.add_row(r["domain"], str(r["level"]), str(r["turns_per_episode"]), f"{r['bytes_per_candidate_episode']:,}",
+                      f"{r['bytes_per_generation']:,}", f"{r['largest_file_bytes']:,}", f"{r['run_bytes']:,}",
+                      str(r["run_files"]))
+    console.print(table)
+    for r in data["cases"]:
+        parts = ", ".join(f"{k} {v:,}" for k, v in r["run_parts"].items())
+        console.print(f"{r['domain']} level {r['level']} run folder: {parts}", markup=False)
+    syn = Table(title="synthetic binpacking-shaped episodes (recorder only)")
+    for col in ("turns", "bytes", "bytes / turn", "recorder ms / turn"):
+        syn.add_column(col)
+    for r in data["synthetic"]:
+        syn.add_row(str(r["turns"]), f"{r['bytes']:,}", f"{r['bytes_per_turn']:,}", f"{r['recorder_ms_per_turn']:.3f}")
+    console.print(syn)

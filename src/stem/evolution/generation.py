@@ -21,6 +21,7 @@ from stem.llm.client import LLMClient
 from stem.llm.retry import LLMError
 from stem.llm.structured import ask_structured
 from stem.runtime.validator import ValidationReport, validate
+from stem.turn_records import RecordPlace
 
 # llm_failed: the answer was unusable (the model's failure, a scar) | llm_error: the endpoint failed after
 # its retries | not_sent: the budget was reached | rejected: the validator refused the source |
@@ -36,6 +37,7 @@ class Candidate:
     role: Role = field(default_factory=lambda: Role("new_organ"))
     plan: TransformationPlan | None = None
     raw_answers: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)  # request hashes of the answered calls (llm/calls.jsonl)
     status: CandidateStatus = "pending"
     reason: str = ""
     fail_tag: str = ""  # the scar tag of an llm_failed candidate
@@ -91,6 +93,13 @@ class GenerationContext:
     skills_dir: Path
     trace_root: Path
     forbidden_literals: frozenset[str]
+    blobs: Path | None = None  # the run's blob store for turn records
+    keep_turns: str = "all"  # logs.keep_turns
+
+
+def call_purpose(generation: int, domain: str, index: int, role: Role) -> str:
+    """How a candidate's call is labelled in llm/calls.jsonl."""
+    return f"gen{generation:03d}:{domain}:c{index}:{role.kind}"
 
 
 def propose(client: LLMClient, ctx: GenerationContext, index: int, role: Role, messages: list[dict],
@@ -102,7 +111,7 @@ def propose(client: LLMClient, ctx: GenerationContext, index: int, role: Role, m
     cand = Candidate(index, role)
     try:
         result = ask_structured(client, messages, TransformationPlan, repair_template,
-                                purpose=f"gen{ctx.generation:03d}:{ctx.domain}:c{index}:{role.kind}")
+                                purpose=call_purpose(ctx.generation, ctx.domain, index, role))
     except BudgetExceeded as exc:
         cand.status, cand.reason = "not_sent", f"budget: {exc.reason}"
         return cand
@@ -112,7 +121,7 @@ def propose(client: LLMClient, ctx: GenerationContext, index: int, role: Role, m
         else:
             cand.status, cand.reason = "llm_error", f"llm: {exc}"
         return cand
-    cand.raw_answers = result.raw_answers
+    cand.raw_answers, cand.requests = result.raw_answers, result.requests
     if result.value is None:
         cand.status, cand.fail_tag = "llm_failed", "unparseable_plan"
         cand.reason = "answer was not a valid TransformationPlan: " + "; ".join(result.errors[:3])
@@ -147,7 +156,8 @@ def gate(cand: Candidate, ctx: GenerationContext) -> Candidate:
 def evaluate(cand: Candidate, ctx: GenerationContext, executor: Any) -> Candidate:
     """The candidate on every train episode, through the run's executor (local threads or Ray)."""
     cand.results = executor.run({ctx.domain: cand.source}, ctx.train,
-                                lambda ep: ctx.trace_root / f"c{cand.index}" / ep.episode_id)
+                                lambda ep: RecordPlace(ctx.trace_root / f"c{cand.index}" / ep.episode_id, ctx.blobs,
+                                                       ctx.keep_turns))
     cand.status = "evaluated"
     return cand
 

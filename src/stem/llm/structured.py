@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from stem.llm.budget import BudgetExceeded
 from stem.llm.client import LLMClient, clip_answer
+from stem.llm.records import request_hash
 from stem.llm.retry import LLMError
 
 T = TypeVar("T", bound=BaseModel)
@@ -116,6 +117,7 @@ class StructuredResult(Generic[T]):
     errors: list[str] = field(default_factory=list)
     repaired: bool = False
     truncated: bool = False  # an answer stopped at the token limit
+    requests: list[str] = field(default_factory=list)  # request hash of each answered call (llm/calls.jsonl)
 
 
 def ask_structured(client: LLMClient, messages: list[dict[str, str]], model: type[T], repair_template: str,
@@ -124,7 +126,8 @@ def ask_structured(client: LLMClient, messages: list[dict[str, str]], model: typ
     answer = client.complete(messages, purpose=purpose)
     value, errors = parse_answer(answer.text, model, answer.finish_reason == "length", cap)
     result: StructuredResult[T] = StructuredResult(value, [clip_answer(answer.text, cap)], errors,
-                                                   truncated=answer.finish_reason == "length")
+                                                   truncated=answer.finish_reason == "length",
+                                                   requests=[request_hash(messages)])
     if value is not None:
         return result
     repair = repair_template.format(model_name=model.__name__, errors="\n".join(f"- {e}" for e in errors[:12]),
@@ -138,6 +141,7 @@ def ask_structured(client: LLMClient, messages: list[dict[str, str]], model: typ
         return result
     value, errors = parse_answer(second.text, model, second.finish_reason == "length", cap)
     result.raw_answers.append(clip_answer(second.text, cap))
+    result.requests.append(request_hash(follow))
     result.value, result.errors, result.repaired = value, errors, True
     result.truncated = result.truncated or second.finish_reason == "length"
     return result

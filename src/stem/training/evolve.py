@@ -123,7 +123,8 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
               roles=[r.as_dict() for r in roles])
     ctx.rep.status(stage="stage2", generation=g, domain=domain, candidates=0, episode="-",
                    best=best_before.score if best_before else 0.0, tokens=client.budget.tokens, usd=client.budget.usd)
-    gctx = genlib.GenerationContext(g, domain, train, log.path / "skills", gdir / "episodes", forbidden)
+    gctx = genlib.GenerationContext(g, domain, train, log.path / "skills", gdir / "episodes", forbidden,
+                                    log.blobs, ctx.settings.logs.keep_turns)
     seen: list[genlib.Candidate] = []
 
     def ask(i: int) -> genlib.Candidate:
@@ -174,6 +175,23 @@ def stop_reason(cands: list[genlib.Candidate]) -> str | None:
     return None
 
 
+def prompt_kept(cand: genlib.Candidate, messages: list[dict], client: LLMClient, g: int, domain: str) -> list[dict] | dict:
+    """A candidate's prompt for trace.json: a reference to its record in llm/calls.jsonl (which holds
+    the messages once) when the call was recorded there, else the messages themselves."""
+    if client.calls_file is not None and cand.requests:
+        return {"request_hash": cand.requests[0], "purpose": genlib.call_purpose(g, domain, cand.index, cand.role),
+                "chars": sum(len(str(m.get("content", ""))) for m in messages)}
+    return messages
+
+
+def answers_kept(cand: genlib.Candidate, client: LLMClient) -> dict:
+    """A candidate's answers for plan.json: whole when no plan came of them (the text is the record of
+    what went wrong), else the request hashes of their records in llm/calls.jsonl."""
+    if cand.plan is None or client.calls_file is None or not cand.requests:
+        return {"raw_answers": cand.raw_answers}
+    return {"answer_requests": cand.requests}
+
+
 def commit(ctx: RunContext, g: int, domain: str, stagnating: bool, messages: dict[int, list[dict]],
            cands: list[genlib.Candidate], outcome: GenerationOutcome, saved: int, client: LLMClient) -> None:
     """Write what `decide()` concluded: the generation's files, then genome, scars and run.json."""
@@ -191,18 +209,18 @@ def commit(ctx: RunContext, g: int, domain: str, stagnating: bool, messages: dic
             write_text_atomic(log.path / candidate_file(g, c.index, partial=True), c.salvaged)
     log.write(f"{gdir.name}/plan.json", [{"candidate": c.index, **c.role.as_dict(),
                                           "plan": c.plan.model_dump() if c.plan else None,
-                                          "raw_answers": c.raw_answers, "status": c.status, "reason": c.reason,
+                                          **answers_kept(c, client), "status": c.status, "reason": c.reason,
                                           "outcome": outcome.outcomes.get(c.index, c.status)} for c in cands])
     log.write(f"{gdir.name}/validation.json", [{"candidate": c.index, **(c.report.as_dict() if c.report else
                                                 {"ok": None, "rejections": []})} for c in cands])
     log.write(f"{gdir.name}/verdicts.json", {f"c{c.index}": {r.episode_id: r.verdict.model_dump() for r in c.results}
-                                             for c in cands})
+                                             for c in cands}, compact=True)  # the largest file of a generation
     if outcome.selected is not None:
         write_text_atomic(gdir / "organ.py", outcome.selected.source)
     log.write(f"{gdir.name}/genome.json", genome.model_dump(mode="json"))
     log.write(f"{gdir.name}/trace.json", {
         "generation": g, "domain": domain, "stagnating": stagnating,
-        "prompts": {f"c{c.index}": messages[c.index] for c in cands},
+        "prompts": {f"c{c.index}": prompt_kept(c, messages[c.index], client, g, domain) for c in cands},
         "candidates": outcome.summaries, "saved": saved,
         "selected": outcome.selected.organ.name if outcome.selected else None,
         "front": [{"organ": m.organ.name, "score": round(m.score, 4), "passed": m.passed, "generation": m.generation,

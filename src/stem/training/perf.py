@@ -41,11 +41,11 @@ def run(observation):
 
 
 class ScriptedProvider:
-    """Answers every request with a plan holding PERF_ORGAN after `latency` seconds; records when each
-    request was in flight."""
+    """Answers every request with a plan holding `source` (default PERF_ORGAN) for `domain` after
+    `latency` seconds; records when each request was in flight."""
 
-    def __init__(self, latency: float):
-        self.latency = latency
+    def __init__(self, latency: float, source: str = PERF_ORGAN, domain: str = "trading_floor"):
+        self.latency, self.source, self.domain = latency, source, domain
         self.intervals: list[tuple[float, float]] = []
         self.lock = threading.Lock()
         self.count = 0
@@ -56,8 +56,8 @@ class ScriptedProvider:
             self.count += 1
             n = self.count
         time.sleep(self.latency)
-        plan = {"organ_name": f"perf_fixture_{n}", "domain": "trading_floor", "mode": "new_organ",
-                "rationale": "benchmark fixture for stem perf train", "source": PERF_ORGAN}
+        plan = {"organ_name": f"perf_fixture_{n}", "domain": self.domain, "mode": "new_organ",
+                "rationale": "benchmark fixture for stem perf", "source": self.source}
         with self.lock:
             self.intervals.append((start, time.monotonic()))
         return RawAnswer(json.dumps(plan), 100, 100, "stop")

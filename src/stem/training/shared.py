@@ -14,6 +14,7 @@ from stem.config import Settings
 from stem.genome_store import genome_organs
 from stem.runlog import RunLog
 from stem.runtime.validator import FIXTURE_LITERAL_MIN
+from stem.turn_records import RecordPlace
 
 
 class Reporter(Protocol):
@@ -98,4 +99,6 @@ def evaluate_genome(ctx: RunContext, genome_path: Path | None, episodes: list[Ep
         done.append(result)
         ctx.rep.status(stage=stage, episode=result.episode_id, passed=sum(r.verdict.success for r in done),
                        done=len(done), total=len(episodes))
-    return ctx.executor.run(organs, episodes, lambda ep: ctx.log.path / "episodes" / stage / ep.episode_id, report)
+    return ctx.executor.run(organs, episodes, lambda ep: RecordPlace(ctx.log.path / "episodes" / stage / ep.episode_id,
+                                                                     ctx.log.blobs, ctx.settings.logs.keep_turns),
+                            report)
