@@ -16,7 +16,7 @@ from stem.cli.base import console
 from stem.errors import StemError
 from stem.evolution.scars import Scar
 from stem.genome import Genome
-from stem.run_models import GenerationTrace
+from stem.run_models import CriticReview, GenerationTrace
 from stem.runlog import RunLog, gen_dir, list_runs
 
 SCARS = TypeAdapter(list[Scar])
@@ -44,10 +44,33 @@ def summary(path: Path) -> dict:
                      "llm_usage": trace.llm_usage.model_dump() if trace.llm_usage else None})
     s1, s3 = run.get("stage1") or {}, run.get("stage3") or {}
     return {"run": path.name, "path": str(path), "status": run["status"], "stop_reason": run.get("stop_reason"),
+            "experience": experience_summary(log, run, gens),
             "domains": run["domains"], "isolation": run.get("isolation_layers"), "llm": run.get("llm"),
             "llm_usage": run.get("llm_usage"), "stage1": s1, "generations": gens,
             "stage2": run.get("stage2"), "stage3": s3, "test_seeds": run.get("test_seeds"), "mature": run.get("mature"),
             "front": run.get("front"), "calls_saved": run.get("calls_saved", 0), "warnings": warnings(run, gens)}
+
+
+def experience_summary(log: RunLog, run: dict, gens: list[dict]) -> dict:
+    """What the run used and produced of experience: its switches, the lessons it read and wrote, the
+    Director's guidance per generation, the Critic's reviews (suspect organs), the warm start."""
+    domain_of = {g["generation"]: g["domain"] for g in gens}
+    director, written = [], 0
+    for g in sorted(domain_of):
+        gdir = gen_dir(log.path, g)
+        if (gdir / "director.md").is_file():
+            reason = ((log.read(f"{gdir.name}/trace.json") or {}).get("experience") or {}).get("director", {})
+            director.append({"generation": g, "domain": domain_of[g], "reason": reason.get("reason", ""),
+                             "text": (gdir / "director.md").read_text(encoding="utf-8").strip()})
+        made = log.read(f"{gdir.name}/lessons.json")
+        if isinstance(made, dict):
+            written += len(made.get("lessons") or [])
+    used = log.read("lessons_used.json") or {}
+    reviews = [CriticReview.model_validate(r).model_dump(mode="json") for r in (run.get("critic") or {}).values()]
+    return {"switches": run.get("experience"), "warm_start": run.get("warm_start"),
+            "lessons_used": {d: len(v) for d, v in (used.get("domains") or {}).items()},
+            "lessons_written": written, "director": director, "critic": reviews,
+            "suspect": [r["organ"] for r in reviews if r["suspect"]]}
 
 
 def warnings(run: dict, gens: list[dict]) -> list[str]:
@@ -140,10 +163,40 @@ def show_view(path: Path, json_out: bool) -> None:
         console.print(_pass_table(f"Stage 3: validation {s3['validation_passed']}/{s3['validation_total']}", s3["validation"]))
         console.print(_pass_table(f"Stage 3: hidden test {s3['test_passed']}/{s3['test_total']} "
                                   f"(fresh seeds {data['test_seeds']})", s3["test"]))
+    _experience_lines(data["experience"])
     for w in data["warnings"]:
         console.print(f"[bold yellow]WARNING[/] {w}", markup=True)
     if data["mature"]:
         console.print(data["mature"]["message"])
+
+
+def _experience_lines(x: dict) -> None:
+    sw = x["switches"]
+    if not sw:
+        return
+    used = sum(x["lessons_used"].values())
+    parts = [f"lessons {'on' if sw['lessons'] else 'off'}"
+             + (f" ({used} read from earlier runs, {x['lessons_written']} written)" if sw["lessons"] else ""),
+             f"Director every {sw['director_every']} generations" if sw["director_every"] else "Director off",
+             "Critic on" if sw["critic"] else "Critic off"]
+    ws = x["warm_start"]
+    if ws:
+        kept = [f"{d}: {o['original']} ({o['score']:.2f})" for d, o in ws["domains"].items() if o["kept"]]
+        parts.append(f"warm start from {ws['genome']}" + (f" ({', '.join(kept)})" if kept else " (no organ kept)"))
+    console.print("experience: " + "; ".join(parts), markup=False)
+    for d in x["director"]:
+        console.print(f"Director's guidance before generation {d['generation']} ({d['domain']}; {d['reason']}):",
+                      markup=False)
+        console.print("  " + d["text"].replace("\n", "\n  "), markup=False)
+    for r in x["critic"]:
+        head = f"Critic on {r['organ']} (generation {r['generation']})"
+        if not r["findings"]:
+            console.print(f"{head}: nothing to report", markup=False)
+            continue
+        console.print(f"{head}:" + (" SUSPECT (a hard-coded or memorised finding; the hidden test split judges)"
+                                    if r["suspect"] else ""), markup=False)
+        for f in r["findings"]:
+            console.print(f"  - {f['kind']}: {f['text']}", markup=False)
 
 
 def scars_view(path: Path, json_out: bool) -> None:
@@ -164,12 +217,22 @@ def lineage_view(path: Path, json_out: bool) -> None:
     data = summary(path)
     found = RunLog(path).read_model("genome.json", Genome)
     genome = found.model_dump(mode="json") if found is not None else {}
+    warm = data["experience"]["warm_start"]
     if json_out:
-        print(json.dumps({"generations": data["generations"], "genome": genome}, indent=2))
+        print(json.dumps({"generations": data["generations"], "genome": genome, "warm_start": warm}, indent=2))
         return
     tree = Tree(f"[bold]{data['run']}[/]")
     for domain in data["domains"]:
         branch = tree.add(f"[bold]{domain}[/]")
+        if warm and domain in warm["domains"]:
+            o = warm["domains"][domain]
+            ancestors = [a for a in o["lineage"] if a != o["organ"]]
+            branch.add(Text(f"generation 0: warm start from {warm['genome']}: {o['organ']} (was {o['original']}"
+                            + (f"; lineage: {', '.join(ancestors)}" if ancestors else "") + f") score {o['score']:.2f} "
+                            + (f"{o['passed']}/{o['episodes']} train pass (on the front)" if o["kept"]
+                               else f"(not kept: {o['note']})")))
+        elif warm and domain in warm["missing"]:
+            branch.add(Text(f"generation 0: warm start from {warm['genome']}: no organ for {domain}; started from scratch"))
         for g in (x for x in data["generations"] if x["domain"] == domain):
             node = branch.add(f"generation {g['generation']}" + (" [yellow](stagnating: explore)[/]" if g["stagnating"] else ""))
             for c in g["candidates"]:
@@ -185,6 +248,7 @@ def lineage_view(path: Path, json_out: bool) -> None:
         name = cap["organ"]["name"]
         member = next((m for m in (data["front"] or {}).get(domain, []) if m["organ"]["name"] == name), {})
         origin = member.get("role", "?") + (f" of {' x '.join(member['parents'])}" if member.get("parents") else "")
+        origin += f" from {member['origin']}" if member.get("origin") else ""
         ancestors = [a for a in cap["lineage"] if a != name]
         branch.add(f"genome organ: {name} ({origin})" + (f"; ancestors: {', '.join(ancestors)}" if ancestors else ""))
     console.print(tree)
@@ -201,12 +265,33 @@ def _organ_text(path: Path, generation: int, candidate: int | None = None) -> st
     return file.read_text(encoding="utf-8")
 
 
+def _review_of(path: Path, generation: int, candidate: int | None) -> dict | None:
+    """The Critic's review of the organ a generation selected (or of one candidate), if it had one."""
+    log = RunLog(path)
+    trace = log.read_model(f"{gen_dir(path, generation).name}/trace.json", GenerationTrace)
+    if trace is None:
+        return None
+    name = (next((c.organ for c in trace.candidates if c.candidate == candidate), None) if candidate
+            else trace.selected)
+    review = (log.read_run().get("critic") or {}).get(name) if name else None
+    return CriticReview.model_validate(review).model_dump(mode="json") if review else None
+
+
 def organ_view(path: Path, generation: int, candidate: int | None, json_out: bool) -> None:
     text = _organ_text(path, generation, candidate)
+    review = _review_of(path, generation, candidate)
     if json_out:
-        print(json.dumps({"run": path.name, "generation": generation, "candidate": candidate, "source": text}))
+        print(json.dumps({"run": path.name, "generation": generation, "candidate": candidate, "source": text,
+                          "critic": review}))
         return
     console.print(Syntax(text, "python", line_numbers=True))
+    if review is not None:
+        console.print(f"CRITIC'S FINDINGS on {review['organ']}" + (" (SUSPECT: the hidden test split judges)"
+                                                                   if review["suspect"] else "") + ":", markup=False)
+        for f in review["findings"]:
+            console.print(f"  - {f['kind']}: {f['text']}", markup=False)
+        if not review["findings"]:
+            console.print("  (nothing to report)", markup=False)
 
 
 def diff_view(path: Path, a: int, b: int, json_out: bool) -> None:
@@ -245,7 +330,21 @@ def curves(path: Path) -> dict:
                 held[split][d] = round(sum(e["success"] for e in rows) / len(rows), 4)
     mature = bool((run.get("mature") or {}).get("written"))
     total = run.get("llm_usage") or (usage[-1] if usage else {})
+    at = {u["generation"]: u for u in usage}
+    to_best = {}
+    for d, rows in domains.items():  # the first generation at which the domain reached its best score
+        top = max((r["best"] for r in rows), default=None)
+        first = next((r for r in rows if r["best"] == top), None)
+        if first is not None and first["generation"] in at:
+            u = at[first["generation"]]
+            to_best[d] = {"generation": first["generation"], "best": top, "calls": u["calls"], "tokens": u["tokens"]}
+    for d, rows in domains.items():  # cumulative calls and tokens beside each generation's score
+        for r in rows:
+            r["calls"], r["tokens"] = at.get(r["generation"], {}).get("calls"), at.get(r["generation"], {}).get("tokens")
+    tokens = total.get("tokens", total.get("prompt_tokens", 0) + total.get("completion_tokens", 0))
     return {"run": path.name, "domains": domains, "validation": held["validation"], "test": held["test"],
+            "experience": run.get("experience"), "to_best": to_best,
+            "tokens_to_mature": tokens if mature else None,
             "usage": usage, "mature": mature, "calls_to_mature": total.get("calls") if mature else None,
             "calls": total.get("calls", 0), "calls_saved": run.get("calls_saved", 0),
             "tokens": total.get("tokens", total.get("prompt_tokens", 0) + total.get("completion_tokens", 0)),
@@ -286,6 +385,24 @@ def plot_view(path: Path, json_out: bool, width: int = 80) -> None:
                   f"cost ${data['usd']:.4f}; mature: {'yes' if data['mature'] else 'no'}")
 
 
+def _curves_table(left: dict, right: dict) -> Table:
+    """Per domain, the n-th generation of each run side by side: best train score, cumulative calls and tokens."""
+    table = Table(title="per generation of each domain: best train score (cumulative calls, tokens)")
+    for col in ("domain", "n", f"A: {left['run']}", f"B: {right['run']}"):
+        table.add_column(col, overflow="fold")
+
+    def cell(rows: list[dict], n: int) -> str:
+        if n >= len(rows):
+            return "-"
+        r = rows[n]
+        return f"{r['best']:.2f} ({r['calls'] if r['calls'] is not None else '?'}, {r['tokens'] if r['tokens'] is not None else '?'})"
+    for d in dict.fromkeys(list(left["domains"]) + list(right["domains"])):
+        a, b = left["domains"].get(d, []), right["domains"].get(d, [])
+        for n in range(max(len(a), len(b))):
+            table.add_row(d, str(n + 1), cell(a, n), cell(b, n))
+    return table
+
+
 def compare_view(a: Path, b: Path, json_out: bool, width: int = 80) -> None:
     from stem.cli.charts import line_chart
     left, right = curves(a), curves(b)
@@ -301,7 +418,21 @@ def compare_view(a: Path, b: Path, json_out: bool, width: int = 80) -> None:
 
     def held(data: dict, split: str) -> str:
         return ", ".join(f"{d} {v:.0%}" for d, v in data[split].items()) or "-"
-    for label, fn in (("best train score per generation", best_by_gen),
+    def switches(data: dict) -> str:
+        sw = data["experience"]
+        if not sw:
+            return "- (recorded before experience existed)"
+        return (f"lessons {'on' if sw['lessons'] else 'off'}, director every {sw['director_every'] or 'never'}, "
+                f"critic {'on' if sw['critic'] else 'off'}"
+                + (f", from {sw['warm_start_from']}" if sw.get("warm_start_from") else ""))
+
+    def to_best(data: dict) -> str:
+        return "; ".join(f"{d}: {v['best']:.2f} at generation {v['generation']} after {v['calls']} calls, "
+                         f"{v['tokens']} tokens" for d, v in data["to_best"].items()) or "-"
+    for label, fn in (("experience", switches), ("best train score per generation", best_by_gen),
+                      ("calls, tokens to the best score", to_best),
+                      ("tokens to mature", lambda d: str(d["tokens_to_mature"]) if d["tokens_to_mature"] is not None
+                       else "-"),
                       ("validation pass rate", lambda d: held(d, "validation")),
                       ("hidden test pass rate", lambda d: held(d, "test")),
                       ("mature", lambda d: "yes" if d["mature"] else "no"),
@@ -310,6 +441,7 @@ def compare_view(a: Path, b: Path, json_out: bool, width: int = 80) -> None:
                       ("tokens", lambda d: str(d["tokens"])), ("cost", lambda d: f"${d['usd']:.4f}")):
         table.add_row(label, fn(left), fn(right))
     console.print(table)
+    console.print(_curves_table(left, right))
     color = console.is_terminal and not console.no_color
     s1, _ = _score_chart(left, width, "A ", marks=False)
     s2, _ = _score_chart(right, width, "B ", marks=False)

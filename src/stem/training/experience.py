@@ -92,6 +92,7 @@ def lessons_snapshot(ctx: RunContext, secret: lessonlib.Secrets) -> dict[str, li
                 if warning:
                     warn(ctx, warning)
                     recorded["warnings"].append(warning)
+                    recorded.setdefault("damaged", []).append(domain)  # left as it is: nothing appended to it
                 kept, dropped = lessonlib.keep(found, secret)
                 recorded["domains"][domain] = [lesson.model_dump(mode="json") for lesson in kept]
                 recorded["dropped"] += dropped
@@ -380,6 +381,7 @@ def write(ctx: RunContext, g: int, domain: str, gx: GenerationExperience, state:
     if gx.lesson_record:
         ctx.log.write(f"{gdir.name}/lessons.json", {**gx.lesson_record,
                                                     "lessons": [e.model_dump(mode="json") for e in gx.lessons]})
-        if gx.lessons and ctx.opts.replay_from is None:
+        damaged = (ctx.log.read(LESSONS_USED) or {}).get("damaged") or []
+        if gx.lessons and ctx.opts.replay_from is None and domain not in damaged:
             append_lessons(ctx.settings.path("genomes"), domain, gx.lessons)
     return changes
