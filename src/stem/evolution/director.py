@@ -50,12 +50,14 @@ class DirectorState:
 
 
 def budget_text(usage: dict, caps) -> str:
-    """The budget used and left, from Budget.as_dict() and the caps (BudgetSettings)."""
+    """The budget used and left, from Budget.as_dict() and the caps (BudgetSettings). Cost spent is
+    left out: a replay prices nothing, and the prompt must read the same in a replay."""
     parts = [f"{usage['calls']} calls made" + (f" of {caps.max_calls} ({caps.max_calls - usage['calls']} left)"
                                                 if caps.max_calls is not None else "")]
     tokens = usage["prompt_tokens"] + usage["completion_tokens"]
     parts.append(f"{tokens} tokens" + (f" of {caps.max_tokens}" if caps.max_tokens is not None else ""))
-    parts.append(f"${usage['usd']:.4f}" + (f" of ${caps.max_usd:.2f}" if caps.max_usd is not None else ""))
+    if caps.max_usd is not None:
+        parts.append(f"cost capped at ${caps.max_usd:.2f}")
     return ", ".join(parts)
 
 

@@ -107,7 +107,7 @@ class Trainer:
             "progress": {"stage": 1, "generation": 0},
             "domain_state": {d: {"epochs": 0, "objective": self._objective(d), "done": None, "last_failures": "",
                                  "best_history": []} for d in self.domains},
-            "experience": self.experience.model_dump(mode="json"),
+            "experience": self.experience.model_dump(mode="json"), "critic": {}, "director": {}, "warm_start": None,
             "front": {d: [] for d in self.domains}, "rejected": [], "llm_usage": None, "calls_saved": 0,
             "stage1": None, "stage2": None, "stage3": None, "mature": None, "test_seeds": None,
         })
