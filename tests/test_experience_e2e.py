@@ -112,6 +112,15 @@ def test_lessons_outlive_a_run_with_provenance_and_never_carry_held_out_data(tmp
     assert counts == {rule["id"]: 2, lesson["id"]: 1}  # the rule seen again in run 2: counted, not rewritten
     assert len(store_lines(tmp_path)) == 3
 
+    with FakeOpenAI(routed({})) as srv:  # a replay of run 2 reads run 2's lessons, not the store as it is now
+        replay = stem_train(write_config(tmp_path, srv.url, experience=LESSONS_ON), "--llm", "replay",
+                            "--replay-from", str(run2))
+    assert replay.returncode == 0, replay.stdout[-2000:] + replay.stderr[-2000:]
+    replayed = runs(tmp_path)[-1]
+    assert [(c["purpose"], c["request_hash"]) for c in calls(replayed)] == \
+        [(c["purpose"], c["request_hash"]) for c in calls(run2)]
+    assert len(store_lines(tmp_path)) == 3  # a replay adds no evidence: nothing appended
+
     proc, prompts3, run3 = train(tmp_path, {"generation 1.": plan_step("ledger_solver", "correct_trading_organ.py")},
                                  "--lessons", "off")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -119,6 +128,16 @@ def test_lessons_outlive_a_run_with_provenance_and_never_carry_held_out_data(tmp
     assert RunLog(run3).read_run()["experience"]["lessons"] is False and len(store_lines(tmp_path)) == 3
 
     cfg = str(tmp_path / "config.yaml")
+    compared = json.loads(runner.invoke(app, ["logs", "compare", run2.name, run3.name, "--json", "--config", cfg]).output)
+    assert (compared["a"]["experience"]["lessons"], compared["b"]["experience"]["lessons"]) == (True, False)
+    assert compared["a"]["to_best"]["trading_floor"] == {"generation": 2, "best": 1.0, "calls": 2, "tokens": 300}
+    assert compared["b"]["to_best"]["trading_floor"]["calls"] == 1 and compared["b"]["tokens_to_mature"] == 150
+    side = runner.invoke(app, ["logs", "compare", run2.name, run3.name, "--config", cfg], env={"COLUMNS": "200"})
+    flat = " ".join(side.output.split())
+    assert side.exit_code == 0 and "lessons on, director every never, critic off" in flat
+    assert "per generation of each domain" in flat and "1.00 (2, 300)" in flat
+    show = runner.invoke(app, ["logs", "show", run2.name, "--config", cfg], env={"COLUMNS": "200"})
+    assert "experience: lessons on (2 read from earlier runs, 1 written)" in " ".join(show.output.split())
     shown = runner.invoke(app, ["lessons", "show", "trading", lesson["id"], "--config", cfg], env={"COLUMNS": "200"})
     assert shown.exit_code == 0 and f"from {run1.name} generation 3 candidate 1" in shown.output
     gone = runner.invoke(app, ["lessons", "forget", "trading", lesson["id"], "--config", cfg])
@@ -298,3 +317,28 @@ def test_a_damaged_lessons_store_is_one_line_and_the_run_goes_on_without_lessons
     assert json.loads((run / "generation_001" / "lessons.json").read_text())["rules"] == 1
     listed = runner.invoke(app, ["lessons", "list", "trading", "--config", str(tmp_path / "config.yaml")])
     assert listed.exit_code == 2 and "stem lessons forget trading_floor" in listed.output
+
+
+def test_a_plateau_asks_for_lessons_and_wakes_the_director(tmp_path):
+    """Stagnation after one generation without a gain: the lesson call is told about the plateau, and
+    the Director (every 9 generations, so only stagnation can wake it) speaks before generation 3."""
+    table = {"TASK: LESSONS": Step(json.dumps({"lessons": [{"text": "A crash in the ledger loop loses every "
+                                                                     "episode; guard missing prices.", "tags": ["crash"]}]})),
+             "TASK: DIRECT": Step("Stop patching the memorised table; write the ledger from the rules."),
+             "CANDIDATE 1 of 1 in generation 1.": plan_step("ledger_memoriser", "cheating_trading_organ.py"),
+             "CANDIDATE 1 of 1 in generation 2.": plan_step("ledger_crashes", "crashing_organ.py"),
+             "CANDIDATE 1 of 1 in generation 3.": plan_step("ledger_solver", "correct_trading_organ.py")}
+    proc, sent, run = train(tmp_path, table, experience=", lessons: true, director_every: 9, critic: false",
+                            evolution=", stagnation_generations: 1")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert [c["purpose"] for c in calls(run)] == [
+        "gen001:trading_floor:c1:new_organ", "gen002:trading_floor:c1:repair", "gen002:trading_floor:lesson",
+        "gen003:trading_floor:director", "gen003:trading_floor:c1:immigrant"]
+    lesson_prompt = sent[2]
+    assert "OUTCOME: A PLATEAU: THE BEST TRAINING SCORE STOPPED RISING" in lesson_prompt
+    assert "MEASURED: the best mean train score stayed at 0.86 for 1 generations of the domain" in lesson_prompt
+    made = json.loads((run / "generation_002" / "lessons.json").read_text())
+    assert made["outcome"] == "plateau" and made["lessons"][0]["provenance"]["outcome"].startswith("the best mean")
+    assert json.loads((run / "generation_003" / "trace.json").read_text())["experience"]["director"] == \
+        {"status": "answered", "reason": "the domain started to stagnate"}
+    assert "Stop patching the memorised table" in sent[4]
