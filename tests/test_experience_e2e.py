@@ -184,8 +184,8 @@ def test_director_and_critic_calls_reach_the_next_prompts_count_and_replay(tmp_p
     assert repair.startswith("TASK: REPAIR the organ for the domain trading_floor")
     assert f"DIRECTOR'S GUIDANCE (a model's advice written before generation 2 of this run" in repair
     assert GUIDANCE in repair
-    assert f"CRITIC'S FINDINGS" in repair and f"- on {memo} (generation 1, a parent of yours, SUSPECT): hard_coded: " \
-                                               f"{FINDING}" in repair
+    assert f"CRITIC'S FINDINGS" in repair and f"- on {memo} (generation 1, a parent of yours, SUSPECT):\n" \
+                                               f"    hard_coded: {FINDING}\n    fragile: " in repair
     assert (run / "generation_002" / "director.md").read_text().strip() == GUIDANCE
     assert state["director"]["trading_floor"]["file"] == "generation_002/director.md"
     assert state["critic"][memo]["suspect"] is True and state["critic"][solver]["suspect"] is False

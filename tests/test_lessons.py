@@ -60,6 +60,10 @@ def test_the_leak_filter_drops_held_out_ids_values_and_foreign_episode_ids():
     assert kept == [clean]
     assert len(dropped) == 4 and "held-out episode" in dropped[0] and "held-out expected value" in dropped[1]
     assert "trading-s1000123-d3" in dropped[2]
+    in_diff = lessonlib.entry("trading_floor", "Count fees per order.", [], "model",
+                              lessonlib.Provenance(run="r", generation=1, source="+ if eid == 'trading-s5000-d1':"))
+    assert lessonlib.keep([in_diff], secret) == ([in_diff], [])  # what a prompt shows is clean
+    assert lessonlib.keep([in_diff], secret, whole=True)[0] == []  # what the store would keep is not
 
 
 def rejected(index: int, source: str) -> Candidate:

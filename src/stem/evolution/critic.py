@@ -67,17 +67,23 @@ def render(reviews: list[Review], parents: tuple[str, ...] = ()) -> str:
     head = ("CRITIC'S FINDINGS (a model's review of organs on the front before they entered the genome; the "
             "hidden test split judges, not the critic):")
     lines: list[str] = []
-    used = len(head)
+    used, shown = len(head), 0
     total = sum(len(r.findings) for r in ordered)
     for r in ordered:
-        for f in r.findings:
-            line = (f"- on {r.organ} (generation {r.generation}{', a parent of yours' if r.organ in parents else ''}"
-                    f"{', SUSPECT' if r.suspect else ''}): {f.kind}: {f.text}")
-            if used + 1 + len(line) > SECTION_CHARS:
+        title = (f"- on {r.organ} (generation {r.generation}{', a parent of yours' if r.organ in parents else ''}"
+                 f"{', SUSPECT' if r.suspect else ''}):")
+        items = [f"    {f.kind}: {f.text}" for f in r.findings]
+        if used + 1 + len(title) + 1 + len(items[0]) > SECTION_CHARS:
+            break
+        lines.append(title)
+        used += 1 + len(title)
+        for item in items:
+            if used + 1 + len(item) > SECTION_CHARS:
                 break
-            lines.append(line)
-            used += 1 + len(line)
+            lines.append(item)
+            used += 1 + len(item)
+            shown += 1
     if not lines:
         return ""
-    left = total - len(lines)
+    left = total - shown
     return head + "\n" + "\n".join(lines) + (f"\n[… {left} more findings not shown]" if left else "")

@@ -175,16 +175,23 @@ class Secrets:
         return None
 
 
-def leak_of(item: LessonEntry | Lesson, secrets: Secrets) -> str | None:
-    outcomes = [p.outcome for p in (item.provenance if isinstance(item, Lesson) else [item.provenance])]
-    return secrets.leak("\n".join([item.text, " ".join(item.tags), *outcomes]))
+def leak_of(item: LessonEntry | Lesson, secrets: Secrets, whole: bool = False) -> str | None:
+    """What of the item leaks: its text, tags and outcomes (what a prompt shows), and with `whole`
+    also the diff or scar and the episodes of its provenance (what the store keeps)."""
+    provs = item.provenance if isinstance(item, Lesson) else [item.provenance]
+    parts = [item.text, " ".join(item.tags)] + [p.outcome for p in provs]
+    if whole:
+        parts += [p.source for p in provs] + [" ".join(p.episodes) for p in provs]
+    return secrets.leak("\n".join(parts))
 
 
-def keep(items: list, secrets: Secrets) -> tuple[list, list[str]]:
-    """The items that leak nothing, and one reason per dropped item."""
+def keep(items: list, secrets: Secrets, whole: bool = False) -> tuple[list, list[str]]:
+    """The items that leak nothing, and one reason per dropped item. A run checks what it writes
+    whole; what it reads only as far as a prompt shows it (another run's train ids may be this
+    run's held-out ones, and its provenance never reaches a prompt)."""
     kept, dropped = [], []
     for item in items:
-        why = leak_of(item, secrets)
+        why = leak_of(item, secrets, whole)
         if why is None:
             kept.append(item)
         else:
@@ -194,8 +201,11 @@ def keep(items: list, secrets: Secrets) -> tuple[list, list[str]]:
 
 # ---------------------------------------------------------------- lessons from outcomes
 def _generic(message: str) -> str:
-    """The validator's sentence without the numbers of one organ (its size, a line), keeping the limits."""
+    """The validator's sentence without the numbers of one organ (its size, a line), keeping the limits,
+    and without a long list (e.g. the import allowlist: the contract in every prompt states it)."""
     text = re.sub(r"\d+", lambda m: m.group() if int(m.group()) in CAPS else "N", " ".join(message.split()))
+    clauses = text.split("; ")
+    text = "; ".join([clauses[0]] + [c for c in clauses[1:] if len(c) <= 100])
     return text if len(text) <= RULE_MESSAGE_CHARS else text[:RULE_MESSAGE_CHARS] + "…"
 
 

@@ -334,7 +334,7 @@ def lesson_step(ctx: RunContext, client: LLMClient, g: int, domain: str, cands: 
             drafted, dropped = lessonlib.drafts_to_entries(result.value, domain, run, g, ask)
             entries += drafted
             record["call"], record["dropped"] = "answered", dropped
-    kept, leaked = lessonlib.keep(entries, secret)
+    kept, leaked = lessonlib.keep(entries, secret, whole=True)
     record["dropped"] = record.get("dropped", []) + leaked
     record["leaked"] = len(leaked)
     gx.lessons, gx.lesson_record = kept, record
