@@ -40,9 +40,9 @@ LAYERS = [
     ("benchmark", ("benchmark",)),
     ("llm", ("llm",)),
     ("agent", ("agent", "executors")),
-    ("evolution", ("evolution",)),
+    ("evolution", ("evolution", "lessons_store")),
     ("training", ("training",)),
-    ("library", ("inference", "lessons_store", "run_report", "__init__")),
+    ("library", ("inference", "run_report", "__init__")),
     ("cli", ("cli",)),
 ]
 # runtime, benchmark and llm are siblings: none of them imports another

@@ -36,7 +36,9 @@ def plan_step(name: str, fixture: str, delay: float = 0.0, domain: str = "tradin
 
 def write_config(tmp: Path, url: str, *, max_epochs: int = 4, key_env: str = "FAKE_LLM_KEY",
                  max_calls: int = 50, difficulties: str = "[1, 2, 3, 4]", evolution: str = "",
-                 llm: str = "") -> Path:
+                 llm: str = "", experience: str = ", lessons: false, director_every: 0, critic: false") -> Path:
+    """A run's config for the fake endpoint. `experience` defaults to lessons, Director and Critic off,
+    so a test of another mechanism counts only its own calls; tests of experience pass their own."""
     cfg = tmp / "config.yaml"
     cfg.write_text(f"""
 paths: {{prompts: "{ROOT}/prompts", benchmarks: "{ROOT}/benchmarks", logs: "{tmp}/logs", genomes: "{tmp}/genomes"}}
@@ -44,7 +46,7 @@ benchmark:
   difficulties: {difficulties}
   splits: {{train: {{seed_start: 1000, count: 2}}, validation: {{seed_start: 5000, count: 2}},
            test: {{seed_floor: 1000000, count: 2}}}}
-evolution: {{population: 1, max_epochs: {max_epochs}{evolution}}}
+evolution: {{population: 1, max_epochs: {max_epochs}{experience}{evolution}}}
 llm:
   profile: fake{llm}
   retry: {{max_attempts: 2, base_seconds: 0.01, max_seconds: 0.05}}

@@ -91,6 +91,12 @@ class EvolutionSettings(_Section):
                           "a domain stops")
     min_delta: float = Field(default=0.001, ge=0.0, description="climb: the smallest rise of the best mean train "
                              "score that counts as a gain")
+    lessons: bool = Field(default=True, description="experience across runs: read the domain's lessons into every "
+                          "prompt and write new ones after clear outcomes (stem train --lessons on|off)")
+    lessons_chars: int = Field(default=2500, ge=0, description="character budget for lessons in one prompt")
+    director_every: int = Field(default=3, ge=0, description="a Director call every this many generations of a "
+                                "domain and when it starts stagnating (0: never)")
+    critic: bool = Field(default=True, description="a Critic call reviews an organ before it enters the genome")
 
 
 class LogSettings(_Section):

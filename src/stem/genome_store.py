@@ -52,12 +52,17 @@ def organ_source(genome_path: Path, ref: OrganRef) -> str:
     return text
 
 
+def cell_lock(target: Path) -> Path:
+    """The lock file that guards the shared cell at `target` (and the lessons store beside it)."""
+    return target.with_name(f".{target.name}.lock")
+
+
 def publish_cell(genome: Genome, source_genome_path: Path, target: Path, notes: str) -> Genome:
     """Write `genome` into the shared cell at `target` (e.g. genomes/mature_cell.json), keeping the
     cell's organs for domains `genome` does not have. Two runs may publish at once (one per domain in
     two terminals): the cell is re-read and merged under an exclusive lock, so neither loses the
     other's organ."""
-    with exclusive_lock(target.with_name(f".{target.name}.lock")):
+    with exclusive_lock(cell_lock(target)):
         texts = {d: organ_source(source_genome_path, c.organ) for d, c in genome.capabilities.items()}
         caps = dict(genome.capabilities)
         if target.is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from stem.genome import OrganRef
 
@@ -141,6 +141,65 @@ class NearMiss(_Open):
     rejections: list[RejectionLine] = Field(default_factory=list)
 
 
+class CriticFinding(BaseModel):
+    """One finding of the Critic's review (evolution/critic.py)."""
+    model_config = ConfigDict(extra="ignore")
+
+    kind: Literal["hard_coded", "memorised", "fragile", "unhandled"]
+    text: str = Field(min_length=1)
+
+    @field_validator("text")
+    @classmethod
+    def _short(cls, v: str) -> str:
+        v = " ".join(v.split())
+        return v if len(v) <= 500 else v[:500] + "…"
+
+
+class CriticReview(_Open):
+    """The Critic's review of one organ (run.json `critic`, keyed by organ name; generation_NNN/critic.json)."""
+    organ: str
+    domain: str
+    generation: int = Field(ge=0)
+    status: Literal["reviewed", "failed", "not_sent"] = "reviewed"
+    reason: str = ""
+    findings: list[CriticFinding] = Field(default_factory=list)
+    suspect: bool = False  # a hard_coded or memorised finding: the run record marks the organ
+
+
+class DirectorNote(_Open):
+    """The newest guidance of a domain (run.json `director`): the file holding it and what prompted it."""
+    generation: int = Field(ge=1)
+    file: str  # generation_NNN/director.md, relative to the run directory
+    reason: str = ""
+
+
+class ExperienceSwitches(_Open):
+    """How the run used experience (run.json `experience`): each part can be switched off to measure it."""
+    lessons: bool = True
+    lessons_chars: int = Field(default=2500, ge=0)
+    director_every: int = Field(default=3, ge=0)
+    critic: bool = True
+    warm_start_from: str | None = None  # the genome file of --from
+
+
+class WarmOrgan(_Open):
+    """One organ put on a domain's front before generation 1 (run.json `warm_start.domains`)."""
+    organ: str  # its name in this run
+    original: str  # its name in the genome it came from
+    lineage: list[str] = Field(default_factory=list)
+    score: float = Field(ge=0, le=1)
+    passed: int = Field(ge=0)
+    episodes: int = Field(ge=0)
+    kept: bool  # on the front (False: it scored 0 or was refused; the domain starts from scratch)
+    note: str = ""
+
+
+class WarmStart(_Open):
+    genome: str  # the genome file the run started from
+    domains: dict[str, WarmOrgan] = Field(default_factory=dict)
+    missing: list[str] = Field(default_factory=list)  # trained domains the genome has no organ for
+
+
 class LLMChoice(_Open):
     profile: str
     model: str
@@ -167,6 +226,10 @@ class RunRecord(_Open):
     mature: Mature | None = None
     test_seeds: list[int] | None = None
     isolation_layers: list[str] | None = None
+    experience: ExperienceSwitches | None = None  # absent in runs before round 4
+    critic: dict[str, CriticReview] = Field(default_factory=dict)
+    director: dict[str, DirectorNote] = Field(default_factory=dict)
+    warm_start: WarmStart | None = None
 
 
 class CandidateSummary(_Open):

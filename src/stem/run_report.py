@@ -13,7 +13,7 @@ from pathlib import Path
 
 from stem.errors import StemError
 from stem.llm import records
-from stem.run_models import GenerationTrace, PromptRef
+from stem.run_models import CriticReview, GenerationTrace, PromptRef
 from stem.runlog import RunLog, gen_dir, list_runs
 
 
@@ -70,7 +70,41 @@ def summary(path: Path) -> dict:
             "stage2": run.get("stage2"), "stage3": s3, "test_seeds": run.get("test_seeds"), "mature": run.get("mature"),
             "front": run.get("front"), "calls_saved": run.get("calls_saved", 0),
             "objectives": {d: s.get("objective", "pass") for d, s in (run.get("domain_state") or {}).items()},
-            "domain_stops": stops, "warnings": warnings(run)}
+            "domain_stops": stops, "experience": experience_summary(log, run, gens), "warnings": warnings(run)}
+
+
+def experience_summary(log: RunLog, run: dict, gens: list[dict]) -> dict:
+    """What the run used and produced of experience: its switches, the lessons it read and wrote, the
+    Director's guidance per generation, the Critic's reviews (suspect organs), the warm start."""
+    domain_of = {g["generation"]: g["domain"] for g in gens}
+    director, written = [], 0
+    for g in sorted(domain_of):
+        gdir = gen_dir(log.path, g)
+        if (gdir / "director.md").is_file():
+            reason = ((log.read(f"{gdir.name}/trace.json") or {}).get("experience") or {}).get("director", {})
+            director.append({"generation": g, "domain": domain_of[g], "reason": reason.get("reason", ""),
+                             "text": (gdir / "director.md").read_text(encoding="utf-8").strip()})
+        made = log.read(f"{gdir.name}/lessons.json")
+        if isinstance(made, dict):
+            written += len(made.get("lessons") or [])
+    used = log.read("lessons_used.json") or {}
+    reviews = [CriticReview.model_validate(r).model_dump(mode="json") for r in (run.get("critic") or {}).values()]
+    return {"switches": run.get("experience"), "warm_start": run.get("warm_start"),
+            "lessons_used": {d: len(v) for d, v in (used.get("domains") or {}).items()},
+            "lessons_written": written, "director": director, "critic": reviews,
+            "suspect": [r["organ"] for r in reviews if r["suspect"]]}
+
+
+def critic_review(path: Path, generation: int, candidate: int | None) -> dict | None:
+    """The Critic's review of the organ a generation selected (or of one candidate), if it had one."""
+    log = RunLog(path)
+    trace = log.read_model(f"{gen_dir(path, generation).name}/trace.json", GenerationTrace)
+    if trace is None:
+        return None
+    name = (next((c.organ for c in trace.candidates if c.candidate == candidate), None) if candidate
+            else trace.selected)
+    review = (log.read_run().get("critic") or {}).get(name) if name else None
+    return CriticReview.model_validate(review).model_dump(mode="json") if review else None
 
 
 def warnings(run: dict) -> list[str]:
@@ -157,24 +191,22 @@ def curves(path: Path) -> dict:
                 held[split][d] = round(sum(e["success"] for e in rows) / len(rows), 4)
     mature = bool((run.get("mature") or {}).get("written"))
     total = run.get("llm_usage") or (usage[-1] if usage else {})
+    tokens = total.get("tokens", total.get("prompt_tokens", 0) + total.get("completion_tokens", 0))
     return {"run": path.name, "domains": domains, "validation": held["validation"], "test": held["test"],
+            "experience": run.get("experience"), "to_best": _to_best(domains), "tokens_to_mature": tokens if mature else None,
             "usage": usage, "mature": mature, "calls_to_mature": total.get("calls") if mature else None,
-            "calls_to_best": _calls_to_best(domains),
-            "calls": total.get("calls", 0), "calls_saved": run.get("calls_saved", 0),
-            "tokens": total.get("tokens", total.get("prompt_tokens", 0) + total.get("completion_tokens", 0)),
+            "calls": total.get("calls", 0), "calls_saved": run.get("calls_saved", 0), "tokens": tokens,
             "usd": total.get("usd", 0.0)}
 
 
-def _calls_to_best(domains: dict[str, list[dict]]) -> dict[str, dict]:
+def _to_best(domains: dict[str, list[dict]]) -> dict[str, dict]:
     """Per domain: the best score reached, and the cumulative calls and tokens when it was first reached."""
     out = {}
     for d, rows in domains.items():
-        if not rows:
-            continue
-        top = max(r["best"] for r in rows)
-        first = next(r for r in rows if r["best"] == top)
-        out[d] = {"best": top, "generation": first["generation"], "calls": first.get("calls"),
-                  "tokens": first.get("tokens")}
+        top = max((r["best"] for r in rows), default=None)
+        first = next((r for r in rows if r["best"] == top and "calls" in r), None)
+        if first is not None:
+            out[d] = {"best": top, "generation": first["generation"], "calls": first["calls"], "tokens": first["tokens"]}
     return out
 
 

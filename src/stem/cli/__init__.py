@@ -15,6 +15,7 @@ from stem.cli.bench import bench
 from stem.cli.doctor import doctor
 from stem.cli.domain import domain
 from stem.cli.infer import infer
+from stem.cli.lessons import lessons
 from stem.cli.logs import logs
 from stem.cli.organ import organ
 from stem.cli.perf import perf
@@ -48,6 +49,7 @@ app.add_typer(organ, name="organ")
 app.add_typer(perf, name="perf")
 app.add_typer(logs, name="logs")
 app.add_typer(domain, name="domain")
+app.add_typer(lessons, name="lessons")
 app.command("doctor")(doctor)
 app.command("train")(train)
 app.command("infer")(infer)

@@ -115,10 +115,40 @@ def show_view(path: Path, json_out: bool) -> None:
         console.print(_pass_table(f"Stage 3: validation {s3['validation_passed']}/{s3['validation_total']}", s3["validation"]))
         console.print(_pass_table(f"Stage 3: hidden test {s3['test_passed']}/{s3['test_total']} "
                                   f"(fresh seeds {data['test_seeds']})", s3["test"]))
+    _experience_lines(data["experience"])
     for w in data["warnings"]:
         result(f"[bold yellow]WARNING[/] {escape(w)}")
     if data["mature"]:
         result(data["mature"]["message"], markup=False)
+
+
+def _experience_lines(x: dict) -> None:
+    sw = x["switches"]
+    if not sw:
+        return
+    used = sum(x["lessons_used"].values())
+    parts = [f"lessons {'on' if sw['lessons'] else 'off'}"
+             + (f" ({used} read from earlier runs, {x['lessons_written']} written)" if sw["lessons"] else ""),
+             f"Director every {sw['director_every']} generations" if sw["director_every"] else "Director off",
+             "Critic on" if sw["critic"] else "Critic off"]
+    ws = x["warm_start"]
+    if ws:
+        kept = [f"{d}: {o['original']} ({o['score']:.2f})" for d, o in ws["domains"].items() if o["kept"]]
+        parts.append(f"warm start from {ws['genome']}" + (f" ({', '.join(kept)})" if kept else " (no organ kept)"))
+    console.print("experience: " + "; ".join(parts), markup=False)
+    for d in x["director"]:
+        console.print(f"Director's guidance before generation {d['generation']} ({d['domain']}; {d['reason']}):",
+                      markup=False)
+        console.print("  " + d["text"].replace("\n", "\n  "), markup=False)
+    for r in x["critic"]:
+        head = f"Critic on {r['organ']} (generation {r['generation']})"
+        if not r["findings"]:
+            console.print(f"{head}: nothing to report", markup=False)
+            continue
+        console.print(f"{head}:" + (" SUSPECT (a hard-coded or memorised finding; the hidden test split judges)"
+                                    if r["suspect"] else ""), markup=False)
+        for f in r["findings"]:
+            console.print(f"  - {f['kind']}: {f['text']}", markup=False)
 
 
 def scars_view(path: Path, json_out: bool) -> None:
@@ -140,12 +170,22 @@ def lineage_view(path: Path, json_out: bool) -> None:
     data = report.summary(path)
     found = RunLog(path).read_model("genome.json", Genome)
     genome = found.model_dump(mode="json") if found is not None else {}
+    warm = data["experience"]["warm_start"]
     if json_out:
-        print(json.dumps({"generations": data["generations"], "genome": genome}, indent=2))
+        print(json.dumps({"generations": data["generations"], "genome": genome, "warm_start": warm}, indent=2))
         return
     tree = Tree(f"[bold]{data['run']}[/]")
     for domain in data["domains"]:
         branch = tree.add(f"[bold]{domain}[/]")
+        if warm and domain in warm["domains"]:
+            o = warm["domains"][domain]
+            ancestors = [a for a in o["lineage"] if a != o["organ"]]
+            branch.add(Text(f"generation 0: warm start from {warm['genome']}: {o['organ']} (was {o['original']}"
+                            + (f"; lineage: {', '.join(ancestors)}" if ancestors else "") + f") score {o['score']:.2f} "
+                            + (f"{o['passed']}/{o['episodes']} train pass (on the front)" if o["kept"]
+                               else f"(not kept: {o['note']})")))
+        elif warm and domain in warm["missing"]:
+            branch.add(Text(f"generation 0: warm start from {warm['genome']}: no organ for {domain}; started from scratch"))
         for g in (x for x in data["generations"] if x["domain"] == domain):
             node = branch.add(f"generation {g['generation']}" + (" [yellow](stagnating: explore)[/]" if g["stagnating"] else ""))
             for c in g["candidates"]:
@@ -161,6 +201,7 @@ def lineage_view(path: Path, json_out: bool) -> None:
         name = cap["organ"]["name"]
         member = next((m for m in (data["front"] or {}).get(domain, []) if m["organ"]["name"] == name), {})
         origin = member.get("role", "?") + (f" of {' x '.join(member['parents'])}" if member.get("parents") else "")
+        origin += f" from {member['origin']}" if member.get("origin") else ""
         ancestors = [a for a in cap["lineage"] if a != name]
         branch.add(f"genome organ: {name} ({origin})" + (f"; ancestors: {', '.join(ancestors)}" if ancestors else ""))
     console.print(tree)
@@ -171,15 +212,28 @@ def lineage_view(path: Path, json_out: bool) -> None:
 
 
 def organ_view(path: Path, generation: int, candidate: int | None, json_out: bool, as_is: bool = False) -> None:
-    """The source: with line numbers on a terminal; as it is with --raw, with --quiet or into a file or pipe."""
+    """The source: with line numbers on a terminal; as it is with --raw, with --quiet or into a file or pipe;
+    then the Critic's findings on it, when it had a review."""
     text = report.organ_text(path, generation, candidate)
+    review = report.critic_review(path, generation, candidate)
     if json_out:
-        print(json.dumps({"run": path.name, "generation": generation, "candidate": candidate, "source": text}))
+        print(json.dumps({"run": path.name, "generation": generation, "candidate": candidate, "source": text,
+                          "critic": review}))
         return
-    if as_is or console.quiet or not console.is_terminal:
+    raw = as_is or console.quiet or not console.is_terminal
+    if raw:
         sys.stdout.write(text)
+    else:
+        console.print(Syntax(text, "python", line_numbers=True, word_wrap=True))
+    if review is None or console.quiet:
         return
-    console.print(Syntax(text, "python", line_numbers=True, word_wrap=True))
+    lines = [f"CRITIC'S FINDINGS on {review['organ']}" + (" (SUSPECT: the hidden test split judges)"
+                                                          if review["suspect"] else "") + ":"]
+    lines += [f"  - {f['kind']}: {f['text']}" for f in review["findings"]] or ["  (nothing to report)"]
+    if raw:  # the source alone goes to the file or pipe; the findings to the terminal
+        sys.stderr.write("\n".join(lines) + "\n")
+    else:
+        console.print("\n".join(lines), markup=False)
 
 
 def diff_view(path: Path, a: int, b: int, json_out: bool) -> None:
@@ -280,6 +334,24 @@ def plot_view(path: Path, json_out: bool, width: int = 80) -> None:
            f"cost ${data['usd']:.4f}; mature: {'yes' if data['mature'] else 'no'}", markup=False)
 
 
+def _curves_table(left: dict, right: dict) -> Table:
+    """Per domain, the n-th generation of each run side by side: best train score, cumulative calls and tokens."""
+    table = Table(title="per generation of each domain: best train score (cumulative calls, tokens)")
+    for col in ("domain", "n", f"A: {left['run']}", f"B: {right['run']}"):
+        table.add_column(col, overflow="fold")
+
+    def cell(rows: list[dict], n: int) -> str:
+        if n >= len(rows):
+            return "-"
+        r = rows[n]
+        return f"{r['best']:.2f} ({r['calls'] if r['calls'] is not None else '?'}, {r['tokens'] if r['tokens'] is not None else '?'})"
+    for d in dict.fromkeys(list(left["domains"]) + list(right["domains"])):
+        a, b = left["domains"].get(d, []), right["domains"].get(d, [])
+        for n in range(max(len(a), len(b))):
+            table.add_row(d, str(n + 1), cell(a, n), cell(b, n))
+    return table
+
+
 def compare_view(a: Path, b: Path, json_out: bool, width: int = 80) -> None:
     from stem.cli.charts import line_chart
     left, right = report.curves(a), report.curves(b)
@@ -295,7 +367,21 @@ def compare_view(a: Path, b: Path, json_out: bool, width: int = 80) -> None:
 
     def held(data: dict, split: str) -> str:
         return ", ".join(f"{d} {v:.0%}" for d, v in data[split].items()) or "-"
-    for label, fn in (("best train score per generation", best_by_gen),
+    def switches(data: dict) -> str:
+        sw = data["experience"]
+        if not sw:
+            return "- (recorded before experience existed)"
+        return (f"lessons {'on' if sw['lessons'] else 'off'}, director every {sw['director_every'] or 'never'}, "
+                f"critic {'on' if sw['critic'] else 'off'}"
+                + (f", from {sw['warm_start_from']}" if sw.get("warm_start_from") else ""))
+
+    def to_best(data: dict) -> str:
+        return "; ".join(f"{d}: {v['best']:.2f} at generation {v['generation']} after {v['calls']} calls, "
+                         f"{v['tokens']} tokens" for d, v in data["to_best"].items()) or "-"
+    for label, fn in (("experience", switches), ("best train score per generation", best_by_gen),
+                      ("calls, tokens to the best score", to_best),
+                      ("tokens to mature", lambda d: str(d["tokens_to_mature"]) if d["tokens_to_mature"] is not None
+                       else "-"),
                       ("validation pass rate", lambda d: held(d, "validation")),
                       ("hidden test pass rate", lambda d: held(d, "test")),
                       ("mature", lambda d: "yes" if d["mature"] else "no"),
@@ -304,6 +390,7 @@ def compare_view(a: Path, b: Path, json_out: bool, width: int = 80) -> None:
                       ("tokens", lambda d: str(d["tokens"])), ("cost", lambda d: f"${d['usd']:.4f}")):
         table.add_row(label, fn(left), fn(right))
     console.print(table)
+    console.print(_curves_table(left, right))
     color = console.is_terminal and not console.no_color
     s1, _ = _score_chart(left, width, "A ", marks=False)
     s2, _ = _score_chart(right, width, "B ", marks=False)

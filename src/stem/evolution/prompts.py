@@ -28,7 +28,8 @@ from stem.run_models import NearMiss
 from stem.runtime.sandbox import Limits
 
 TEMPLATES = ("system", "organ_contract", "new_organ", "repair_organ", "crossover_organ", "revise_organ", "repair_json",
-             "exploration_angles", "edit_instructions", "objective_pass", "objective_climb")
+             "exploration_angles", "edit_instructions", "objective_pass", "objective_climb",
+             "experience_system", "lesson", "director", "critic")
 SAMPLE_CHARS = 12_000
 SAMPLE_STR_CHARS = 700  # a longer string in the sample is cut (marked)
 SAMPLE_LIST_WHOLE = 8  # a list of at most this many items, or of at most SAMPLE_WHOLE_CHARS as JSON, is shown whole
@@ -249,6 +250,7 @@ class GenerationPrompts:
     limits: Limits | None = None  # the run's sandbox limits (default Limits()), stated in the contract
     max_answer_chars: int | None = None  # the run's llm.max_answer_chars (default: the settings' default)
     shown_files: tuple[str, ...] | None = None  # the domain's decisive public files (default: its transcript_files)
+    experience: Any = None  # evolution.experience.Experience: lessons, Director, Critic ({experience}; None: empty)
     _sample: str | None = field(default=None, repr=False)
 
     def decisive_files(self) -> tuple[str, ...]:
@@ -294,7 +296,8 @@ class GenerationPrompts:
                 "decisive_files": decisive_files_text(episode, self.decisive_files()), "scars": scarlib.render(scars),
                 "rejected": rejected_text(self.rejected), "candidate_header": self.header(index),
                 "approaches_title": title, "approaches": approaches_text(self.front, len(self.train)),
-                "objective": self.objective_text(role)}
+                "objective": self.objective_text(role),
+                "experience": self.experience.text_for(role) if self.experience is not None else ""}
 
     def header(self, index: int) -> str:
         role, count = self.roles[index - 1], len(self.roles)

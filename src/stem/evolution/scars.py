@@ -67,3 +67,21 @@ def render(scars: list[Scar]) -> str:
         where = f" [{s.episode} turn {s.turn}]" if s.turn else (f" [{s.episode}]" if s.episode else "")
         lines.append(f"- gen {s.generation} {s.phase}/{s.tag} in {s.organ}{where}: {s.message}")
     return "\n".join(lines)
+
+
+def by_tag(scars: list[Scar], domain: str | None = None, limit: int = 12) -> str:
+    """One line per scar tag of a domain, the most frequent first: how many, in which phase, and the
+    newest message (endpoint failures left out: they say nothing about the organs)."""
+    groups: dict[tuple[str, str], list[Scar]] = {}
+    for s in scars:
+        if s.tag == ENDPOINT_TAG or (domain is not None and not s.organ.startswith(f"{domain}__")):
+            continue
+        groups.setdefault((s.phase, s.tag), []).append(s)
+    if not groups:
+        return "(none yet)"
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), PHASE_RANK[kv[0][0]], kv[0][1]))
+    lines = [f"- {phase}/{tag}: {len(group)}x, newest (gen {group[-1].generation}): {group[-1].message[:240]}"
+             for (phase, tag), group in ordered[:limit]]
+    if len(ordered) > limit:
+        lines.append(f"… {len(ordered) - limit} more tags")
+    return "\n".join(lines)

@@ -26,6 +26,7 @@ from stem.jsonio import write_json, write_text_atomic
 from stem.llm.client import LLMClient
 from stem.run_models import DomainState, NearMiss
 from stem.runlog import candidate_file, gen_dir
+from stem.training import experience
 from stem.training.shared import RunContext, private_literals
 
 
@@ -33,10 +34,13 @@ def stage2(ctx: RunContext, client: LLMClient, train: dict[str, list[Episode]],
            validation: dict[str, list[Episode]]) -> None:
     ctx.rep.stage(2, f"evolution on train episodes (population {ctx.population}, max {ctx.max_epochs} epochs)")
     forbidden = private_literals([e for d in ctx.domains for e in validation[d]])  # = held_out_literals()
+    secret = experience.secrets(train, validation, forbidden)
+    lessons = experience.lessons_snapshot(ctx, secret)
+    experience.warm_start(ctx, train, forbidden)
     stop_reason = None
     for domain in ctx.domains:
         while stop_reason is None and not ctx.log.read_run()["domain_state"][domain]["done"]:
-            stop_reason = generation(ctx, client, domain, train[domain], forbidden)
+            stop_reason = generation(ctx, client, domain, train[domain], forbidden, lessons.get(domain, []), secret)
         if stop_reason:
             break
     usage = client.budget.as_dict()
@@ -94,8 +98,11 @@ def base_source(role: rolelib.Role, parents: dict[str, promptlib.Parent],
 
 
 def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Episode],
-               forbidden: frozenset[str]) -> str | None:
-    """Run one generation of `domain`; the reason Stage 2 must stop (budget, endpoint), or None."""
+               forbidden: frozenset[str], lessons: list | None = None,
+               secret: experience.lessonlib.Secrets | None = None) -> str | None:
+    """Run one generation of `domain`; the reason Stage 2 must stop (budget, endpoint), or None.
+    The Director (when due) speaks before the prompts are built; the Critic and the lesson call
+    look at what `decide()` concluded, before the commit writes it."""
     log, evo = ctx.log, ctx.settings.evolution
     state = log.read_run()
     g = state["progress"]["generation"] + 1
@@ -108,13 +115,20 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
     scars = [scarlib.Scar.model_validate(s) for s in log.read("phenotypic_scars.json", [])]
     parents = parent_views(ctx, roles, front, train)
     revisions = revision_views(ctx, [n for n in near if any(r.parents == (n.organ,) for r in roles)])
+    rejected = [r for r in state["rejected"] if r["domain"] == domain]
+    gx = experience.GenerationExperience()
+    experience.director_step(ctx, client, domain, g, dstate, front, scars, rejected, train, stagnating, gx)
+    if gx.stop:
+        log.event("generation_not_started", generation=g, domain=domain, reason=gx.stop)
+        return gx.stop
     rule = stop_rule(ctx, dstate)
     objective = promptlib.Objective(dstate.objective, domainlib.get(domain).score_rule, rule.max_epochs,
                                     rule.patience, rule.min_delta)
     prompts = promptlib.GenerationPrompts(
         ctx.templates, domain, g, train, roles, parents, front, dstate.last_failures, scars,
-        [r for r in state["rejected"] if r["domain"] == domain], stagnating, rolelib.generations_without_gain(history),
-        objective, revisions, max_answer_chars=ctx.settings.llm.max_answer_chars)
+        rejected, stagnating, rolelib.generations_without_gain(history),
+        objective, revisions, max_answer_chars=ctx.settings.llm.max_answer_chars,
+        experience=experience.experience_for(ctx, domain, g, dstate, front, scars, lessons or [], gx))
     messages = {i: prompts.messages(i) for i in range(1, len(roles) + 1)}
     gdir = gen_dir(log.path, g)
     gdir.mkdir(parents=True, exist_ok=True)
@@ -159,8 +173,11 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
         log.event("generation_aborted", generation=g, reason=stop)
         return stop
     outcome = decide(g, domain, roles, front, cands, sent.saved, dstate, rule)
-    commit(ctx, g, domain, stagnating, messages, cands, outcome, len(sent.saved), client)
-    return stop
+    experience.critic_step(ctx, client, g, domain, best_before, outcome, train, gx)
+    experience.lesson_step(ctx, client, g, domain, cands, front, dstate, outcome, scars, train,
+                           secret or experience.lessonlib.Secrets(), gx)
+    commit(ctx, g, domain, stagnating, messages, cands, outcome, len(sent.saved), client, gx)
+    return stop or gx.stop
 
 
 def stop_reason(cands: list[genlib.Candidate]) -> str | None:
@@ -193,8 +210,11 @@ def answers_kept(cand: genlib.Candidate, client: LLMClient) -> dict:
 
 
 def commit(ctx: RunContext, g: int, domain: str, stagnating: bool, messages: dict[int, list[dict]],
-           cands: list[genlib.Candidate], outcome: GenerationOutcome, saved: int, client: LLMClient) -> None:
-    """Write what `decide()` concluded: the generation's files, then genome, scars and run.json."""
+           cands: list[genlib.Candidate], outcome: GenerationOutcome, saved: int, client: LLMClient,
+           gx: experience.GenerationExperience | None = None) -> None:
+    """Write what `decide()` concluded (and what the experience calls answered): the generation's
+    files, the lessons into the store, then genome, scars and run.json."""
+    gx = gx or experience.GenerationExperience()
     log, gdir = ctx.log, gen_dir(ctx.log.path, g)
     state = log.read_run()
     genome = load_genome(log.path / "genome.json")
@@ -226,7 +246,9 @@ def commit(ctx: RunContext, g: int, domain: str, stagnating: bool, messages: dic
         "front": [{"organ": m.organ.name, "score": round(m.score, 4), "passed": m.passed, "generation": m.generation,
                    "role": m.role, "parents": m.parents} for m in outcome.front],
         "near_misses": [n.organ for n in outcome.near_misses],
+        "experience": gx.summary(),
         "llm_usage": client.budget.as_dict()})
+    changes = experience.write(ctx, g, domain, gx, state)
     # the commit point: genome, scars, then run.json; a crash before run.json redoes this generation
     write_json(log.path / "genome.json", genome.model_dump(mode="json"))
     write_json(log.path / "phenotypic_scars.json",
@@ -237,7 +259,7 @@ def commit(ctx: RunContext, g: int, domain: str, stagnating: bool, messages: dic
                    near_misses={**(state.get("near_misses") or {}),
                                 domain: [n.model_dump(mode="json") for n in outcome.near_misses]},
                    rejected=state["rejected"] + [r.model_dump(mode="json") for r in outcome.rejected],
-                   llm_usage=client.budget.as_dict(), calls_saved=state.get("calls_saved", 0) + saved)
+                   llm_usage=client.budget.as_dict(), calls_saved=state.get("calls_saved", 0) + saved, **changes)
     top_score = round(outcome.top.score, 6) if outcome.top else 0.0
     log.event("generation_done", generation=g, domain=domain, candidates=outcome.summaries, saved=saved,
               best=top_score, done=dstate["done"])

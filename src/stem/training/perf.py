@@ -95,6 +95,7 @@ def measure(prompts: Path, population: int = 4, episodes: int = 8, generations: 
                           "splits": {"train": {"seed_start": 1000, "count": episodes},
                                      "validation": {"seed_start": 5000, "count": 2}, "test": {"count": 2}}},
             "evolution": {"population": population, "max_epochs": generations, "scout_first": False,
+                          "lessons": False, "director_every": 0, "critic": False,
                           **({"workers": workers} if workers else {})},
             "llm": {"profile": "perf", "budget": {"max_calls": 10_000, "max_tokens": 10**9, "max_usd": 1000}}})
         llm = LLMSettings(profile="perf", profiles={"perf": Profile(model="scripted")})

@@ -40,6 +40,8 @@ class TrainOptions:
     ray_address: str | None = None
     client: Any = None  # an LLMClient built by the caller (stem perf train's scripted one); None: from config
     objective: str | None = None  # pass | climb (default: config evolution.objective, else each domain's own)
+    lessons: bool | None = None  # --lessons on|off (default: config evolution.lessons)
+    from_genome: Path | None = None  # --from GENOME: start the domains' fronts from its organs
 
 
 @dataclass

@@ -14,10 +14,12 @@ from stem.benchmark import splits
 from stem.config import Settings
 from stem.errors import Interrupted, StemError, WriteFault
 from stem.genome import Genome
+from stem.genome_store import load_genome
 from stem.jsonio import write_json
 from stem.llm.budget import Budget
 from stem.llm.client import LLMClient, build_client
 from stem.llm.records import replay_source
+from stem.run_models import ExperienceSwitches
 from stem.runlog import RunLog, new_run_dir
 from stem.runtime.sandbox import Sandbox
 from stem.training import preflight
@@ -38,6 +40,9 @@ class Trainer:
         recorded = self._recorded_options(opts)
         self.population = opts.population or recorded.get("population") or settings.evolution.population
         self.max_epochs = opts.max_epochs or recorded.get("max_epochs") or settings.evolution.max_epochs
+        self.experience = self._experience(settings, opts, self._recorded_experience(opts))
+        if opts.from_genome is not None and opts.resume is None:  # a bad genome stops before any run folder exists
+            load_genome(opts.from_genome)
 
     @staticmethod
     def _recorded_options(opts: TrainOptions) -> dict:
@@ -49,6 +54,27 @@ class Trainer:
             return {}
         options = RunLog(source).read_run().get("options")
         return options if isinstance(options, dict) else {}
+
+    @staticmethod
+    def _recorded_experience(opts: TrainOptions) -> dict:
+        """A replay uses the recorded run's experience switches (and its warm start), unless flags say otherwise."""
+        if opts.replay_from is None or opts.resume is not None:
+            return {}
+        source = opts.replay_from if opts.replay_from.is_dir() else opts.replay_from.parent.parent
+        if not (source / "run.json").is_file():
+            return {}
+        found = RunLog(source).read_run().get("experience")
+        return found if isinstance(found, dict) else {}
+
+    @staticmethod
+    def _experience(settings: Settings, opts: TrainOptions, recorded: dict) -> ExperienceSwitches:
+        evo = settings.evolution
+        lessons = opts.lessons if opts.lessons is not None else recorded.get("lessons", evo.lessons)
+        return ExperienceSwitches(
+            lessons=lessons, lessons_chars=recorded.get("lessons_chars", evo.lessons_chars),
+            director_every=recorded.get("director_every", evo.director_every),
+            critic=recorded.get("critic", evo.critic),
+            warm_start_from=str(opts.from_genome) if opts.from_genome is not None else recorded.get("warm_start_from"))
 
     def _resume(self) -> RunLog:
         log = RunLog(self.opts.resume)
@@ -84,6 +110,7 @@ class Trainer:
             "progress": {"stage": 1, "generation": 0},
             "domain_state": {d: {"epochs": 0, "objective": self._objective(d), "done": None, "last_failures": "",
                                  "best_history": []} for d in self.domains},
+            "experience": self.experience.model_dump(mode="json"), "critic": {}, "director": {}, "warm_start": None,
             "front": {d: [] for d in self.domains}, "rejected": [], "llm_usage": None, "calls_saved": 0,
             "stage1": None, "stage2": None, "stage3": None, "mature": None, "test_seeds": None,
         })
