@@ -11,6 +11,9 @@ import os
 import sys
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from stem.cli import app
 from stem.runlog import RunLog
 from stem.runtime.validator import MAX_BYTES
 
@@ -20,6 +23,7 @@ from test_evolution_e2e import traces
 from test_training_e2e import ORGANS, only_run, plan_step, stem_train, train_routed, write_config
 
 pytestmark = requires_isolation
+runner = CliRunner()
 BIG = "\n  max_answer_chars: 4000000"
 
 
@@ -95,6 +99,15 @@ def test_a_repair_answered_with_edits_and_a_non_matching_edit_is_one_scar(tmp_pa
     plan = json.loads((run / "generation_003" / "plan.json").read_text())[0]["plan"]
     assert plan["edits"] == good["edits"] and plan["source"] is None  # the answer is recorded as given
     assert RunLog(run).read_run()["mature"]["written"] is True
+    cfg = ["--config", str(tmp_path / "config.yaml")]
+    lineage = runner.invoke(app, ["logs", "lineage", run.name, *cfg], env={"COLUMNS": "300"})
+    assert "ledger_edited: evaluated score 1.00 (joined the front) [answered with 1 edit]" in lineage.output
+    diff = json.loads(runner.invoke(app, ["logs", "diff", run.name, "3", "--candidate", "1", "--json", *cfg]).output)
+    assert diff["diff"][0].startswith("--- skills/trading_floor__g001c1__ledger_memoriser.py")
+    assert "-MEMORISED = {   'final_cash': '2396.64'," in diff["diff"]
+    assert "+from itertools import combinations" in diff["diff"]  # the correct organ, put in by the edit
+    neither = runner.invoke(app, ["logs", "diff", run.name, "3", *cfg])
+    assert neither.exit_code == 2 and "--candidate N" in neither.output
 
 
 def test_one_empty_answer_is_that_candidates_scar_not_the_end_of_stage_2(tmp_path):

@@ -163,6 +163,29 @@ def organ_diff(path: Path, a: int, b: int) -> list[str]:
                                      f"generation_{b:03d}/organ.py", lineterm=""))
 
 
+def candidate_diff(path: Path, generation: int, candidate: int) -> list[str]:
+    """Unified diff from a candidate's parent to the candidate's source: what a repair, a revision or a
+    crossover (against its first parent) changed; for an answer given as edits, the edits applied."""
+    log = RunLog(path)
+    trace = log.read_model(f"{gen_dir(path, generation).name}/trace.json", GenerationTrace)
+    if trace is None:
+        raise StemError(f"{path.name}: no finished generation {generation}; see `stem logs show {path.name}`")
+    found = next((c for c in trace.candidates if c.candidate == candidate), None)
+    if found is None:
+        raise StemError(f"{path.name}: generation {generation} has no candidate {candidate}")
+    if not found.parents:
+        raise StemError(f"{path.name}: candidate {candidate} of generation {generation} is a {found.role} with no "
+                        "parent; compare two generations instead (stem logs diff RUN A B)")
+    parent = found.parents[0]
+    before = path / "skills" / f"{parent}.py"
+    if not before.is_file():
+        raise StemError(f"{path.name}: the parent organ {parent} is not in skills/; the run folder is incomplete")
+    after = organ_text(path, generation, candidate)
+    return list(difflib.unified_diff(before.read_text(encoding="utf-8").splitlines(), after.splitlines(),
+                                     f"skills/{parent}.py", f"{gen_dir(path, generation).name}/candidates/c{candidate}.py",
+                                     lineterm=""))
+
+
 def curves(path: Path) -> dict:
     """Per domain and generation the best train score (the front's best after it) and the mean of the
     candidates evaluated in it, with the cumulative LLM calls and tokens at that point (so a score can

@@ -59,11 +59,18 @@ def logs_organ(run: str = RunArg, generation: int = typer.Argument(..., help="Ge
 
 @logs.command("diff")
 def logs_diff(run: str = RunArg, a: int = typer.Argument(..., help="Generation A."),
-              b: int = typer.Argument(..., help="Generation B."),
+              b: Optional[int] = typer.Argument(None, help="Generation B (or --candidate)."),
+              candidate: Optional[int] = typer.Option(None, "--candidate", "-c",
+                                                      help="A candidate of generation A, diffed against its parent."),
               config: Optional[Path] = ConfigOpt, json_out: bool = JsonOpt) -> None:
-    """Unified diff between the organs selected in two generations."""
+    """Unified diff between the organs selected in two generations, or from a candidate's parent to the
+    candidate (what a repair, revision or edit changed)."""
     from stem.cli import logs_views as report
-    report.diff_view(_run_path(config, run), a, b, json_out)
+    from stem.errors import StemError
+    if (b is None) == (candidate is None):
+        raise StemError("pass a second generation (stem logs diff RUN A B) or a candidate of A "
+                        "(stem logs diff RUN A --candidate N)")
+    report.diff_view(_run_path(config, run), a, b, json_out, candidate)
 
 
 @logs.command("prompt")

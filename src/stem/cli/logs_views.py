@@ -192,8 +192,9 @@ def lineage_view(path: Path, json_out: bool) -> None:
                 mark = " [green]<- selected[/]" if c["organ"] and c["organ"] == g["selected"] else ""
                 parents = c.get("parents") or []
                 origin = c.get("role", "?") + (f" of {' x '.join(parents)}" if parents else "")
+                edits = escape(f" [answered with {plural(c['edits'], 'edit')}]") if c.get("edits") else ""
                 node.add(f"c{c['candidate']} {origin} -> {c['organ'] or '-'}: {c['status']} score {c['score']:.2f}"
-                         f" ({c.get('outcome', c['status'])}){mark}")
+                         f" ({c.get('outcome', c['status'])}){edits}{mark}")
         cap = (genome.get("capabilities") or {}).get(domain)
         if not cap:
             branch.add("genome organ: none")
@@ -236,10 +237,10 @@ def organ_view(path: Path, generation: int, candidate: int | None, json_out: boo
         console.print("\n".join(lines), markup=False)
 
 
-def diff_view(path: Path, a: int, b: int, json_out: bool) -> None:
-    lines = report.organ_diff(path, a, b)
+def diff_view(path: Path, a: int, b: int | None, json_out: bool, candidate: int | None = None) -> None:
+    lines = report.organ_diff(path, a, b) if candidate is None else report.candidate_diff(path, a, candidate)
     if json_out:
-        print(json.dumps({"run": path.name, "a": a, "b": b, "diff": lines}))
+        print(json.dumps({"run": path.name, "a": a, "b": b, "candidate": candidate, "diff": lines}))
         return
     text = "\n".join(lines) or "(identical)"
     if console.quiet or not console.is_terminal:

@@ -45,26 +45,28 @@ class Trainer:
             load_genome(opts.from_genome)
 
     @staticmethod
-    def _recorded_options(opts: TrainOptions) -> dict:
-        """A replay asks the recorded run's questions again: its population and epochs, unless flags say otherwise."""
+    def _recorded_run(opts: TrainOptions) -> dict | None:
+        """The run.json of the run a replay reads (None: not replaying, resuming, or a bare calls file)."""
         if opts.replay_from is None or opts.resume is not None:
-            return {}
+            return None
         source = replay_source(opts.replay_from).run
-        if source is None:
-            return {}
-        options = RunLog(source).read_run().get("options")
+        return RunLog(source).read_run() if source is not None else None
+
+    @classmethod
+    def _recorded_options(cls, opts: TrainOptions) -> dict:
+        """A replay asks the recorded run's questions again: its population and epochs, unless flags say otherwise."""
+        options = (cls._recorded_run(opts) or {}).get("options")
         return options if isinstance(options, dict) else {}
 
-    @staticmethod
-    def _recorded_experience(opts: TrainOptions) -> dict:
-        """A replay uses the recorded run's experience switches (and its warm start), unless flags say otherwise."""
-        if opts.replay_from is None or opts.resume is not None:
+    @classmethod
+    def _recorded_experience(cls, opts: TrainOptions) -> dict:
+        """A replay uses the recorded run's experience switches (and its warm start), unless flags say otherwise;
+        a run recorded before experience existed made none of its calls, so its replay makes none either."""
+        recorded = cls._recorded_run(opts)
+        if recorded is None:
             return {}
-        source = opts.replay_from if opts.replay_from.is_dir() else opts.replay_from.parent.parent
-        if not (source / "run.json").is_file():
-            return {}
-        found = RunLog(source).read_run().get("experience")
-        return found if isinstance(found, dict) else {}
+        found = recorded.get("experience")
+        return found if isinstance(found, dict) else {"lessons": False, "director_every": 0, "critic": False}
 
     @staticmethod
     def _experience(settings: Settings, opts: TrainOptions, recorded: dict) -> ExperienceSwitches:
