@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stem.turn_protocol import TurnFailure, TurnFn
-from stem.runtime.sandbox import Sandbox
+from stem.runtime.organ_session import OrganSession, SessionError
+from stem.runtime.sandbox import CallResult, Sandbox
 from stem.runtime.validator import ValidationReport, validate
+from stem.turn_protocol import TurnFailure, TurnReply
 
 
 class OrganRejected(Exception):
@@ -15,22 +16,69 @@ class OrganRejected(Exception):
         self.report = report
 
 
-def organ_turn(sandbox: Sandbox, source: str, episode_dir: Path | None, check: bool = True) -> TurnFn:
-    """A turn function that runs `source` in a fresh sandboxed worker for every turn.
+class OrganTurn:
+    """The turn function of one episode: each call runs one turn of `source` and returns
+    TurnReply(response, output) or raises TurnFailure(tag, message, organ line, output).
+
+    In the sandbox's "session" mode the turns go to one organ session, opened on the first turn; if
+    it cannot start, this episode's turns take `Sandbox.call` instead (the fork server, then a fresh
+    process per call), and `fallback` says why. The caller closes it (`close()`, or use it as a
+    context manager): the session's processes go with it.
+
+    `keep_output`: how many turns' organ output to keep in `printed` as (turn, output) for a caller
+    that shows it (`stem organ run`); `printed_more` counts the turns with output beyond those."""
+
+    def __init__(self, sandbox: Sandbox, source: str, episode_dir: Path | None, keep_output: int = 0):
+        self.sandbox, self.source, self.episode_dir = sandbox, source, episode_dir
+        self.session: OrganSession | None = None
+        self.fallback = "" if sandbox.mode == "session" else f"sandbox mode {sandbox.mode}"
+        self.keep_output = keep_output
+        self.printed: list[tuple[int, dict[str, str]]] = []
+        self.printed_more = 0
+
+    def _call(self, observation: dict) -> CallResult:
+        if not self.fallback and self.session is None:
+            try:
+                self.session = self.sandbox.session(self.source, self.episode_dir)
+            except SessionError as exc:
+                self.fallback = str(exc)
+        if self.session is not None:
+            return self.session.call(observation)
+        return self.sandbox.call(self.source, observation, self.episode_dir)
+
+    def __call__(self, observation: dict) -> TurnReply:
+        observation = dict(observation, artifacts_dir=self.sandbox.artifacts_dir(self.episode_dir))
+        result = self._call(observation)
+        output = result.output or None
+        if output and self.keep_output:
+            if len(self.printed) < self.keep_output:
+                self.printed.append((observation.get("turn", 0), output))
+            else:
+                self.printed_more += 1
+        if not result.ok:
+            raise TurnFailure(result.tag or "runtime_exception", result.message, result.line, output)
+        return TurnReply(result.response, output)
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+    def __enter__(self) -> "OrganTurn":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def organ_turn(sandbox: Sandbox, source: str, episode_dir: Path | None, check: bool = True,
+               keep_output: int = 0) -> OrganTurn:
+    """A turn function for one episode of `source` (see OrganTurn); close it when the episode ends.
 
     With `check` the validator runs first and a rejection raises OrganRejected before any turn.
-    Sandbox failures become TurnFailure(tag, message, organ line) for the runner to record.
+    Sandbox failures become TurnFailure(tag, message, organ line, output) for the runner to record.
     """
     if check:
         report = validate(source)
         if not report.ok:
             raise OrganRejected(report)
-
-    def turn(observation: dict) -> dict:
-        observation = dict(observation, artifacts_dir=sandbox.artifacts_dir(episode_dir))
-        result = sandbox.call(source, observation, episode_dir)
-        if not result.ok:
-            raise TurnFailure(result.tag or "runtime_exception", result.message, result.line)
-        return result.response
-
-    return turn
+    return OrganTurn(sandbox, source, episode_dir, keep_output)
