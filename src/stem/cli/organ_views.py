@@ -15,6 +15,9 @@ from stem.config import load_settings
 from stem.errors import StemError
 from stem.runtime.validator import validate
 
+SHOWN_OUTPUT_TURNS = 20  # `stem organ run` shows what the organ printed on this many turns
+
+
 def read_organ(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -59,17 +62,26 @@ def run(path: Path, episode: str, config: Path | None, unsafe: bool, trace_dir: 
     with Sandbox(unsafe_no_isolation=unsafe) as sandbox:
         episode_dir = sandbox.stage(ep.public_files)
         try:
-            turn = organ_turn(sandbox, source, episode_dir)
+            turn = organ_turn(sandbox, source, episode_dir, keep_output=SHOWN_OUTPUT_TURNS)
         except OrganRejected as exc:
             raise StemError(f"{path}: rejected by the validator: {exc.report.summary(2)}; "
                             "see `stem organ check`") from None
-        with console.status(f"running {path.name} on {ep.episode_id}"):
+        with turn, console.status(f"running {path.name} on {ep.episode_id}"):
             result = EpisodeRunner(ep, trace_dir, sandbox.artifacts_dir(episode_dir)).run(turn)
         layers = sandbox.layers
+    printed = [{"turn": n, **out} for n, out in turn.printed]
     if json_out:
         print(json.dumps({"episode": ep.episode_id, "turns_run": result.turns_run, "isolation": layers,
-                          "failure": result.failure, "verdict": result.verdict.model_dump()}, indent=2, default=str))
+                          "failure": result.failure, "verdict": result.verdict.model_dump(), "organ_output": printed,
+                          "organ_output_more_turns": turn.printed_more}, indent=2, default=str))
     else:
         console.print(f"isolation: {', '.join(layers)}")
+        for item in printed:
+            for stream in ("stdout", "stderr"):
+                if item.get(stream):
+                    console.rule(f"organ {stream}, turn {item['turn']}", align="left")
+                    console.print(item[stream].rstrip("\n"), markup=False, highlight=False)
+        if turn.printed_more:
+            console.print(f"(organ output of {turn.printed_more} more turns not shown; see --trace-dir)")
         render_verdict(result.verdict, f"{path.name} on {ep.episode_id} ({result.turns_run} turns)")
     return result.verdict.success
