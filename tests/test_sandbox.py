@@ -273,9 +273,29 @@ def test_turn_failure_carries_the_output_and_the_agent_closes_the_session(tmp_pa
     ep = domains.generate("trading", 1, 1)
     src = ("def run(observation):\n    print('turn', observation['turn'])\n    if observation['turn'] == 2:\n"
            "        raise ValueError('boom')\n    return {'memory': {}, 'trace': ['read']}\n")
+    opened = []
     with Sandbox() as sb:
+        real = sb.session
+        sb.session = lambda *args: opened.append(real(*args)) or opened[-1]
         result = StemAgent(sb, {ep.domain: src}).run_episode(ep, tmp_path)
-        assert not sb._sessions  # run_episode closed the episode's session
+        assert len(opened) == 1 and not opened[0].alive() and not sb._sessions  # run_episode closed it
     assert result.failure["tag"] == "runtime_exception" and result.failure["turn"] == 2
     assert json.loads((tmp_path / "turn_01_result.json").read_text())["output"] == {"stdout": "turn 1\n"}
     assert json.loads((tmp_path / "turn_02_result.json").read_text())["output"] == {"stdout": "turn 2\n"}
+
+
+@requires_isolation
+def test_with_session_min_turns_short_episodes_go_to_the_fork_server_and_long_ones_to_a_session():
+    """What training asks for (its candidates share each episode's fork server)."""
+    from stem.runtime.organ_turn import organ_turn
+    src = "def run(observation):\n    return {'trace': ['x']}\n"
+    with Sandbox(session_min_turns=12) as sb:
+        episode = sb.stage({"readme.txt": "routing"})
+        with organ_turn(sb, src, episode) as short:
+            assert short(dict(OBS, turn_count=11)).response == {"trace": ["x"]}
+            assert short.session is None and "fewer than session_min_turns" in short.fallback
+            assert episode in sb._zygotes
+        with organ_turn(sb, src, episode) as long:
+            assert long(dict(OBS, turn_count=12)).response == {"trace": ["x"]}
+            assert long.session is not None and long.session.alive() and long.fallback == ""
+        assert not long.session.alive()

@@ -19,7 +19,7 @@ from stem.benchmark.episode import EpisodeResult
 from stem.benchmark.episode_model import Episode
 from stem.errors import StemError
 from stem.jsonio import write_text_atomic
-from stem.runtime.sandbox import Sandbox
+from stem.runtime.sandbox import REUSED_EPISODES_SESSION_MIN_TURNS, Sandbox
 
 TraceDir = Callable[[Episode], Path | None]
 
@@ -48,7 +48,7 @@ def _episode_on_worker(organs: dict[str, str], episode: dict, unsafe: bool, doma
     if domain_paths:
         domains.discover([Path(p) for p in domain_paths])
     if _WORKER_SANDBOX is None:
-        _WORKER_SANDBOX = Sandbox(unsafe_no_isolation=unsafe)
+        _WORKER_SANDBOX = Sandbox(unsafe_no_isolation=unsafe, session_min_turns=REUSED_EPISODES_SESSION_MIN_TURNS)
     ep = Episode.model_validate(episode)
     with tempfile.TemporaryDirectory(prefix="stem-ray-") as tmp:
         result = StemAgent(_WORKER_SANDBOX, organs).run_episode(ep, Path(tmp))

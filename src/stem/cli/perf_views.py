@@ -42,8 +42,7 @@ def perf_episode(turns: int, paths: tuple[str, ...], domain: str, level: int | N
         print(json.dumps(data, indent=2))
         return
     table = Table(title=f"stem perf episode: {data['episode']} ({data['turns']} turns), organ {data['organ']}")
-    for col in ("path", "total s", "turn median ms", "turn p95 ms", "turn max ms", "first turn ms", "outside turns s",
-                "verdict"):
+    for col in ("path", "total s", "median ms", "p95 ms", "max ms", "1st turn ms", "outside s", "verdict"):
         table.add_column(col)
     for r in data["runs"]:
         verdict = ("pass" if r["verdict"]["success"] else "FAIL " + ",".join(r["verdict"]["tags"]))

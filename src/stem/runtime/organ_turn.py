@@ -20,10 +20,11 @@ class OrganTurn:
     """The turn function of one episode: each call runs one turn of `source` and returns
     TurnReply(response, output) or raises TurnFailure(tag, message, organ line, output).
 
-    In the sandbox's "session" mode the turns go to one organ session, opened on the first turn; if
-    it cannot start, this episode's turns take `Sandbox.call` instead (the fork server, then a fresh
-    process per call), and `fallback` says why. The caller closes it (`close()`, or use it as a
-    context manager): the session's processes go with it.
+    In the sandbox's "session" mode the turns go to one organ session, opened on the first turn. An
+    episode with fewer than `sandbox.session_min_turns` turns (the observation's turn_count) takes
+    `Sandbox.call` instead, and so does one whose session cannot start (the fork server, then a fresh
+    process per call); `fallback` says why. The caller closes it (`close()`, or use it as a context
+    manager): the session's processes go with it.
 
     `keep_output`: how many turns' organ output to keep in `printed` as (turn, output) for a caller
     that shows it (`stem organ run`); `printed_more` counts the turns with output beyond those."""
@@ -38,6 +39,10 @@ class OrganTurn:
 
     def _call(self, observation: dict) -> CallResult:
         if not self.fallback and self.session is None:
+            turns = observation.get("turn_count")
+            if isinstance(turns, int) and turns < self.sandbox.session_min_turns:
+                self.fallback = f"{turns} turns: fewer than session_min_turns ({self.sandbox.session_min_turns})"
+                return self.sandbox.call(self.source, observation, self.episode_dir)
             try:
                 self.session = self.sandbox.session(self.source, self.episode_dir)
             except SessionError as exc:

@@ -22,7 +22,9 @@ killed; the pid namespace takes every descendant with it. Three paths, one isola
 - organ session (`Sandbox.session`, see organ_session.py; the default for episodes, `mode="session"`):
   one worker per episode, locked down like a per-call worker, compiles the organ once and serves every
   turn; the parent frames, caps, times and schema-checks each turn. runtime/organ_turn.py opens it
-  and falls back to `Sandbox.call` (fork server, then per call) when a session cannot start.
+  and falls back to `Sandbox.call` (fork server, then per call) when a session cannot start, or
+  when the episode has fewer turns than `session_min_turns` (training sets 12: its candidates all
+  run the same episodes and share each one's fork server).
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ if TYPE_CHECKING:
 WORKER_SOURCE = Path(__file__).with_name("worker.py")
 SANDBOX_EPISODE_DIR = "/episode"
 MODES = ("session", "fork_server", "per_call")
+# An organ session starts a sandboxed interpreter per run of an episode (about 25 ms on this project's
+# 2-core machine); a fork-server turn costs about 2-5 ms, and an episode's fork server is started once
+# and shared by every later run of the episode. A caller that runs the same episodes again and again
+# (training: every candidate on the same train episodes) sends episodes shorter than this many turns
+# to the fork server (Sandbox(session_min_turns=...)); a one-off run is cheaper in a session.
+REUSED_EPISODES_SESSION_MIN_TURNS = 12
 _STOP = object()
 
 
@@ -154,14 +162,15 @@ def _bind_system(args: list[str]) -> None:
 
 class Sandbox:
     def __init__(self, limits: Limits | None = None, unsafe_no_isolation: bool = False, prestart: int = 0,
-                 uid: int = isolation.NOBODY, mode: str = "session"):
+                 uid: int = isolation.NOBODY, mode: str = "session", session_min_turns: int = 1):
         """`uid`: the unprivileged uid workers run as when stem itself runs as root. `mode`, how an
-        episode's turns run: "session" (one organ session per episode, see organ_turn), "fork_server"
-        (each turn a fresh child of the episode's fork server) or "per_call" (a new sandboxed process
-        per turn). `call()` itself uses the fork server on a staged episode unless mode is per_call."""
+        episode's turns run: "session" (one organ session per episode of at least `session_min_turns`
+        turns, see organ_turn; shorter ones go to the fork server), "fork_server" (each turn a fresh
+        child of the episode's fork server) or "per_call" (a new sandboxed process per turn). `call()`
+        itself uses the fork server on a staged episode unless mode is per_call."""
         if mode not in MODES:
             raise StemError(f"unknown sandbox mode '{mode}'; use one of: {', '.join(MODES)}")
-        self.mode = mode
+        self.mode, self.session_min_turns = mode, session_min_turns
         self.fork_server = mode != "per_call"
         self._sessions: set = set()
         self._sessions_lock = threading.Lock()

@@ -21,7 +21,7 @@ The parent trusts nothing written here: it frames, caps and schema-checks every 
 wall clock, and computes every score. Never pickle.
 """
 
-import base64
+import binascii
 import ctypes
 import io
 import json
@@ -30,7 +30,6 @@ import os
 import resource
 import struct
 import sys
-import traceback
 
 RESULT_FD = 3  # replaced by the header's result_fd
 PR_SET_NO_NEW_PRIVS = 38
@@ -46,7 +45,7 @@ class _SockFprog(ctypes.Structure):
 def prepare(header):
     """Decode the limits and the filter once (the fork server does this before it forks anything)."""
     rlimits = [(getattr(resource, name), (soft, hard)) for name, (soft, hard) in header.get("rlimits", {}).items()]
-    bpf = base64.b64decode(header.get("seccomp_bpf", ""))
+    bpf = binascii.a2b_base64(header.get("seccomp_bpf", ""))  # binascii: base64 would import re at start-up
     if not bpf:
         return rlimits, None, None, None
     buf = ctypes.create_string_buffer(bpf, len(bpf))
@@ -117,10 +116,12 @@ def install_sinks(header):
 
 
 def organ_line(tb):
+    """The innermost organ line in a traceback (walked directly: the traceback module is slow to import)."""
     line = None
-    for frame in traceback.extract_tb(tb):
-        if frame.filename == "<organ>":
-            line = frame.lineno
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<organ>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
     return line
 
 
