@@ -268,6 +268,7 @@ def test_legitimate_organ_passes_and_runs_correctly(path, arena, mode):
             results = [session.call(OBS) for _ in range(3)]
     else:
         results = [arena["sandbox"].call(source, OBS, None if mode == "fresh" else arena["episode_dir"])]
+        arena["sandbox"].close_fork_servers()  # no server outlives its test
     for result in results:
         assert result.ok, (result.tag, result.message, result.stderr[-500:])
         assert result.response == expected
