@@ -8,10 +8,11 @@ named by the header line the parent writes first on stdin:
   the result pipe (an inherited fd named in the header) and exit;
 - fork server ("zygote", see zygote()): lock down with a filter that still allows fork, then fork one
   child per job line; each child locks down fully before it parses the job, and runs it as above;
-- organ session ("session", see session()): lock down exactly as for one call (the full filter: no
-  fork, exec, sockets ...), only then read the organ source and compile it once, then serve every
-  turn of one episode: for each observation frame, execute the compiled module into a fresh
-  namespace, call run() and write one length-prefixed result frame.
+- organ session ("session", see session()): lock down as for one call (the same rlimits, except
+  that CPU's hard limit is the episode's cap; no_new_privs; the full filter: no fork, exec,
+  sockets ...), only then read the organ source and compile it once, then serve every turn of one
+  episode: for each observation frame, execute the compiled module into a fresh namespace, call
+  run() and write one length-prefixed result frame.
 
 What the organ prints goes through bounded sinks (sys.stdout/sys.stderr): at most `log_bytes` per
 stream per call reach the inherited stdout/stderr files, the rest is counted and reported as
