@@ -92,8 +92,8 @@ def test_perf_sandbox_prints_numbers():
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["in_process"]["median_ms"] > 0
-    assert len(data["sandboxed"]) == 4 and all(r["calls"] == 5 and r["median_ms"] > 0 for r in data["sandboxed"])
-    assert "fork server" in data["sandboxed"][3]["mode"]
+    assert len(data["sandboxed"]) == 5 and all(r["calls"] == 5 and r["median_ms"] > 0 for r in data["sandboxed"])
+    assert "fork server" in data["sandboxed"][3]["mode"] and "organ session" in data["sandboxed"][4]["mode"]
 
 
 def test_perf_train_prints_harness_numbers():
@@ -158,3 +158,28 @@ def test_logs_turns_prints_every_turn_or_one_line(tmp_path):
     assert broken.exit_code == 2 and "turn record is damaged" in broken.output and "Traceback" not in broken.output
     empty = runner.invoke(app, ["logs", "turns", str(tmp_path)])
     assert empty.exit_code == 2 and "no turn record here" in empty.output
+
+
+def test_run_shows_what_the_organ_printed(tmp_path):
+    organ = tmp_path / "chatty.py"  # exercises the output path only: it reads every turn and answers nothing
+    organ.write_text("def run(observation):\n    print('chatty organ on turn', observation['turn'])\n"
+                     "    return {'memory': {}, 'trace': ['read']}\n")
+    shown = runner.invoke(app, ["organ", "run", str(organ), "-e", "trade_001", *CFG])
+    assert shown.exit_code == 1 and "organ stdout, turn 1" in shown.output
+    assert "chatty organ on turn 1" in shown.output and "chatty organ on turn 2" in shown.output
+    data = json.loads(runner.invoke(app, ["organ", "run", str(organ), "-e", "trade_001", "--json", *CFG]).output)
+    assert data["organ_output"][0] == {"turn": 1, "stdout": "chatty organ on turn 1\n"}
+    assert len(data["organ_output"]) == data["turns_run"] and data["organ_output_more_turns"] == 0
+
+
+def test_perf_episode_prints_numbers_for_each_path():
+    result = runner.invoke(app, ["perf", "episode", "--turns", "60", "--paths", "session,fork_server", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["turns"] == 60 and [r["path"] for r in data["runs"]] == ["session", "fork_server"]
+    for run in data["runs"]:
+        assert run["turns_run"] == 60 and run["verdict"]["success"] and run["turn_median_ms"] > 0
+        assert run["verdict"]["record"]["placed"] == 58 and run["fallback"] == ""
+    assert data["runs"][0]["verdict"]["record"] == data["runs"][1]["verdict"]["record"]
+    bad = runner.invoke(app, ["perf", "episode", "--turns", "10", "--paths", "warp"])
+    assert bad.exit_code == 2 and "unknown path" in bad.output

@@ -42,7 +42,7 @@ LAYERS = [
     ("agent", ("agent", "executors")),
     ("evolution", ("evolution", "lessons_store")),
     ("training", ("training",)),
-    ("library", ("inference", "run_report", "__init__")),
+    ("library", ("inference", "run_report", "episode_perf", "__init__")),
     ("cli", ("cli",)),
 ]
 # runtime, benchmark and llm are siblings: none of them imports another

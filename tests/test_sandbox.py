@@ -142,3 +142,162 @@ def test_a_dead_fork_server_is_replaced(sandbox):
     assert again.ok and sandbox._zygotes[episode].proc.pid != old.pid
     sandbox.close_fork_servers()
     assert not sandbox._zygotes and old.poll() is not None
+
+
+# ---------------------------------------------------------------- organ sessions (one worker per episode)
+def turns(session, count, **obs):
+    out = []
+    for turn in range(1, count + 1):
+        out.append(session.call(dict(OBS, turn=turn, **obs)))
+        if not out[-1].ok:
+            break
+    return out
+
+
+@requires_isolation
+def test_session_serves_every_turn_from_one_process_with_a_fresh_namespace(sandbox):
+    src = ("import json\nCOUNT = []\n\ndef run(observation):\n    COUNT.append(1)\n"
+           "    return {'memory': {'n': observation['memory'].get('n', 0) + 1}, 'trace': [len(COUNT)]}\n")
+    with sandbox.session(src, sandbox.stage({"readme.txt": "session"})) as session:
+        pid = session.proc.pid
+        memory, traces = {}, []
+        for turn in range(1, 5):
+            r = session.call(dict(OBS, turn=turn, memory=memory))
+            assert r.ok and r.path == "session", (r.tag, r.message)
+            memory = r.response["memory"]
+            traces.append(r.response["trace"])
+        assert session.proc.pid == pid and session.alive()
+    assert memory == {"n": 4} and traces == [[1]] * 4  # memory carries; module-level names are rebuilt
+    assert not session.alive() and not sandbox._sessions
+
+
+@requires_isolation
+def test_session_per_turn_cpu_limit_moves_with_the_turns_and_ends_a_hostile_third_turn():
+    """Each turn may use about cpu_seconds: two turns of 0.7 s CPU pass although together they exceed
+    the 1 s a single process would get; the third turn burns for ever and gets SIGXCPU, well inside
+    the wall clock."""
+    src = ("import time\n\ndef run(observation):\n    start = time.process_time()\n"
+           "    while observation['turn'] >= 3 or time.process_time() - start < 0.7:\n        pass\n"
+           "    return {'trace': ['burned']}\n")
+    with Sandbox(Limits(wall_seconds=30, cpu_seconds=1, memory_mb=256)) as sb:
+        with sb.session(src, None) as session:
+            results = turns(session, 5)
+            assert not session.alive()
+    assert [r.ok for r in results] == [True, True, False]
+    assert results[2].tag == "resource_limit" and "CPU limit" in results[2].message
+
+
+@requires_isolation
+def test_session_episode_cpu_cap_bounds_the_whole_episode():
+    src = ("import time\n\ndef run(observation):\n    start = time.process_time()\n"
+           "    while time.process_time() - start < 0.7:\n        pass\n    return {'trace': ['burned']}\n")
+    with Sandbox(Limits(wall_seconds=30, cpu_seconds=1, memory_mb=256, episode_cpu_seconds=3)) as sb:
+        with sb.session(src, None) as session:
+            results = turns(session, 6)
+    assert [r.ok for r in results] == [True, True, False]  # 2.1 s would pass 2 s (one second short of the cap)
+    assert results[2].tag == "resource_limit" and "3s" in results[2].message
+
+
+@pytest.mark.parametrize("mode", ["per_call", "fork_server", "session"])
+@requires_isolation
+def test_print_flood_is_cut_at_the_cap_with_a_note_on_every_path(sandbox, mode):
+    """3 MB of prints (past the 1 MB file-size limit): the organ still answers; its output keeps the
+    head, ends with a note, and stays within log_bytes."""
+    src = ("import sys\n\ndef run(observation):\n    print('first line')\n    for _ in range(3000):\n"
+           "        print('z' * 999)\n    print('to stderr', file=sys.stderr)\n    return {'trace': ['flooded']}\n")
+    episode = sandbox.stage({"readme.txt": "flood"})
+    if mode == "session":
+        with sandbox.session(src, episode) as session:
+            r = session.call(OBS)
+    else:
+        r = sandbox.call(src, OBS, episode if mode == "fork_server" else None)
+    assert r.ok, (r.tag, r.message)
+    assert r.stdout.startswith("first line\nzzz") and r.stdout.endswith("bytes dropped after the first 20000]")
+    assert len(r.stdout) <= sandbox.limits.log_bytes and r.dropped["stdout"] > 2_900_000
+    assert r.stderr == "to stderr\n" and r.output == {"stdout": r.stdout, "stderr": r.stderr}
+
+
+@requires_isolation
+def test_session_faults_kill_it_and_later_calls_fail_at_once(sandbox):
+    src = ("import os\n\ndef run(observation):\n    if observation['turn'] == 2:\n        for fd in range(3, 20):\n"
+           "            try:\n                os.write(fd, b'junk')\n            except OSError:\n                pass\n"
+           "    return {'trace': ['ok']}\n")
+    session = sandbox.session(src, None)
+    first, second = turns(session, 3)
+    assert first.ok and not second.ok and second.tag in ("malformed_response", "resource_limit")
+    assert not session.alive()
+    late = session.call(OBS)
+    assert not late.ok and "has ended" in late.message and "turn 2" in late.message
+
+
+@requires_isolation
+def test_a_session_that_cannot_lock_down_does_not_start():
+    import base64
+    from stem.runtime.organ_session import SessionError
+    with Sandbox() as sb:
+        sb._bpf = base64.b64encode(b"\x00" * 8).decode()  # a filter the kernel refuses
+        with pytest.raises(SessionError, match="lock itself down"):
+            sb.session("def run(observation):\n    return {'trace': ['x']}\n", None)
+        assert not sb._sessions
+
+
+@requires_isolation
+def test_organ_turn_falls_back_to_the_fork_server_then_per_call(monkeypatch):
+    from stem.runtime import organ_turn as ot
+    from stem.runtime.organ_session import SessionError
+    from stem.turn_protocol import TurnReply
+    src = "def run(observation):\n    print('said', observation['turn'])\n    return {'trace': ['x']}\n"
+
+    def no_session(*args, **kwargs):
+        raise SessionError("the organ session did not start: test")
+
+    with Sandbox() as sb:
+        episode = sb.stage({"readme.txt": "fallback"})
+        monkeypatch.setattr(Sandbox, "session", no_session)
+        with ot.organ_turn(sb, src, episode) as turn:
+            reply = turn(dict(OBS, turn=1))
+        assert isinstance(reply, TurnReply) and reply.output == {"stdout": "said 1\n"}
+        assert "did not start" in turn.fallback and episode in sb._zygotes  # the fork server answered
+        sb.close_fork_servers()
+        monkeypatch.setattr(Sandbox, "_zygote", lambda self, episode_dir: None)
+        with ot.organ_turn(sb, src, episode) as turn:
+            assert turn(dict(OBS, turn=2)).output == {"stdout": "said 2\n"}
+        assert not sb._zygotes  # ... and with no fork server, a fresh process per call
+
+
+@requires_isolation
+def test_turn_failure_carries_the_output_and_the_agent_closes_the_session(tmp_path):
+    import json
+    from stem.agent import StemAgent
+    from stem.benchmark import domains
+    ep = domains.generate("trading", 1, 1)
+    src = ("def run(observation):\n    print('turn', observation['turn'])\n    if observation['turn'] == 2:\n"
+           "        raise ValueError('boom')\n    return {'memory': {}, 'trace': ['read']}\n")
+    opened = []
+    with Sandbox() as sb:
+        real = sb.session
+        sb.session = lambda *args: opened.append(real(*args)) or opened[-1]
+        result = StemAgent(sb, {ep.domain: src}).run_episode(ep, tmp_path)
+        assert len(opened) == 1 and not opened[0].alive() and not sb._sessions  # run_episode closed it
+    assert result.failure["tag"] == "runtime_exception" and result.failure["turn"] == 2
+    from stem.turn_records import open_episode
+    turns = open_episode(tmp_path).all_turns()  # the standalone record of a trace folder keeps every turn
+    assert turns[0].result["output"] == {"stdout": "turn 1\n"}
+    assert turns[1].result["output"] == {"stdout": "turn 2\n"}
+
+
+@requires_isolation
+def test_with_session_min_turns_short_episodes_go_to_the_fork_server_and_long_ones_to_a_session():
+    """What training asks for (its candidates share each episode's fork server)."""
+    from stem.runtime.organ_turn import organ_turn
+    src = "def run(observation):\n    return {'trace': ['x']}\n"
+    with Sandbox(session_min_turns=12) as sb:
+        episode = sb.stage({"readme.txt": "routing"})
+        with organ_turn(sb, src, episode) as short:
+            assert short(dict(OBS, turn_count=11)).response == {"trace": ["x"]}
+            assert short.session is None and "fewer than session_min_turns" in short.fallback
+            assert episode in sb._zygotes
+        with organ_turn(sb, src, episode) as long:
+            assert long(dict(OBS, turn_count=12)).response == {"trace": ["x"]}
+            assert long.session is not None and long.session.alive() and long.fallback == ""
+        assert not long.session.alive()

@@ -1,4 +1,5 @@
-"""StemAgent: route an episode's domain to the genome's organ and run its turns through the sandbox.
+"""StemAgent: route an episode's domain to the genome's organ and run its turns through the sandbox
+(one organ session per episode by default; see runtime/organ_turn.py).
 
 A domain without an organ is attempted by the bare stem cell: it reads every turn but has no
 runtime organ, so its final answer cannot be verified (tag unverifiable_inference).
@@ -43,7 +44,10 @@ class StemAgent:
             return EpisodeRunner(episode, trace_dir).run(stem_turn(episode.domain))
         episode_dir = self.sandbox.stage(episode.public_files)
         turn = organ_turn(self.sandbox, source, episode_dir, check=False)
-        return EpisodeRunner(episode, trace_dir, self.sandbox.artifacts_dir(episode_dir)).run(turn)
+        try:
+            return EpisodeRunner(episode, trace_dir, self.sandbox.artifacts_dir(episode_dir)).run(turn)
+        finally:
+            turn.close()  # the episode's organ session (if one was opened) ends with the episode
 
     def run_episodes(self, episodes: list[Episode], trace_dir: Callable[[Episode], TraceTarget],
                      workers: int = 1, on_done: Callable[[EpisodeResult], None] = lambda r: None) -> list[EpisodeResult]:

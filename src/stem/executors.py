@@ -20,7 +20,7 @@ from stem.agent import StemAgent, TraceTarget
 from stem.benchmark.episode import EpisodeResult
 from stem.benchmark.episode_model import Episode
 from stem.errors import StemError
-from stem.runtime.sandbox import Sandbox
+from stem.runtime.sandbox import REUSED_EPISODES_SESSION_MIN_TURNS, Sandbox
 from stem.turn_records import RECORD_FILE, RecordPlace, adopt
 
 TraceDir = Callable[[Episode], TraceTarget]
@@ -52,7 +52,7 @@ def _episode_on_worker(organs: dict[str, str], episode: dict, unsafe: bool, doma
     if domain_paths:
         domains.discover([Path(p) for p in domain_paths])
     if _WORKER_SANDBOX is None:
-        _WORKER_SANDBOX = Sandbox(unsafe_no_isolation=unsafe)
+        _WORKER_SANDBOX = Sandbox(unsafe_no_isolation=unsafe, session_min_turns=REUSED_EPISODES_SESSION_MIN_TURNS)
     ep = Episode.model_validate(episode)
     with tempfile.TemporaryDirectory(prefix="stem-ray-") as tmp:
         result = StemAgent(_WORKER_SANDBOX, organs).run_episode(ep, RecordPlace(Path(tmp), None, keep))

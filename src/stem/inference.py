@@ -51,6 +51,8 @@ class Solution:
     isolation: list[str] = field(default_factory=list)
     failure: dict | None = None
     note: str = ""  # why there is no verdict, when there is none
+    output: list[dict] = field(default_factory=list)  # [{"turn", "stdout", "stderr"}]: what the organ printed
+    output_more: int = 0  # turns with output beyond those kept
 
     @property
     def verified(self) -> bool:
@@ -72,7 +74,8 @@ class Solution:
                 "verified": self.verified, "artifact": self.artifact,
                 "verdict": self.verdict.model_dump() if self.verdict else None, "problems": self.problems,
                 "limitations": self.limitations, "trace": self.trace, "turns_run": self.turns_run,
-                "isolation": self.isolation, "failure": self.failure, "note": self.note}
+                "isolation": self.isolation, "failure": self.failure, "note": self.note,
+                "organ_output": self.output, "organ_output_more_turns": self.output_more}
 
 
 def solution_of(episode: Episode, result: EpisodeResult, layers: list[str]) -> Solution:
@@ -88,7 +91,8 @@ def solution_of(episode: Episode, result: EpisodeResult, layers: list[str]) -> S
     scored = result.failure is not None or result.artifact is None or answers.can_score(episode)
     return Solution(episode.episode_id, episode.domain, result.artifact, result.verdict if scored else None,
                     not problems, problems, result.traces, result.limitations, result.turns_run, layers,
-                    result.failure, "" if scored else f"not verified: {answers.unscored_reason(episode)}")
+                    result.failure, "" if scored else f"not verified: {answers.unscored_reason(episode)}",
+                    result.outputs, result.outputs_more)
 
 
 def no_organ(episode_id: str, domain: str, known: Iterable[str]) -> Solution:

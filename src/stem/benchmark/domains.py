@@ -13,6 +13,8 @@ import importlib.util
 import inspect
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -245,6 +247,24 @@ def verify(episode: Episode, artifact: Any, record: Any = None) -> Verdict:
         return build_verdict(result)
     raise StemError(f"domain {d.name}: verify() returned {type(result).__name__}, not a non-empty list of Check "
                     f"(or a Verdict); fix the verifier (stem domain check {d.name})")
+
+
+@contextmanager
+def registered(domain: Domain, source: str) -> Iterator[Domain]:
+    """`domain` is known to the registry for the duration of the block only (e.g. a benchmark's own
+    synthetic domain, stem perf episode); afterwards its name and aliases are gone again."""
+    problems = contract_problems(domain)
+    if problems:
+        raise StemError(f"{source}: not a usable domain: {'; '.join(problems)}")
+    if domain.name in _entries:
+        raise StemError(f"{source}: a domain named '{domain.name}' is already loaded")
+    _add(domain, source)
+    try:
+        yield domain
+    finally:
+        _entries.pop(domain.name, None)
+        for alias in [a for a, n in _aliases.items() if n == domain.name]:
+            del _aliases[alias]
 
 
 _reset()

@@ -37,6 +37,8 @@ class EpisodeResult:
     failure: dict | None = None
     traces: list[dict] = field(default_factory=list)  # {"turn", "trace"}: the organ's trace list of each turn
     limitations: Any = None  # what the final turn's response says the artifact does not cover
+    outputs: list[dict] = field(default_factory=list)  # {"turn", "stdout", "stderr"}: what the organ printed
+    outputs_more: int = 0  # turns with output beyond the first OUTPUT_TURNS_KEPT
 
 
 class TurnRecorder(Protocol):
@@ -94,6 +96,9 @@ def build_observation(episode: Episode, turn: int, memory: dict, env: Environmen
             "artifacts_dir": artifacts_dir}
 
 
+OUTPUT_TURNS_KEPT = 20  # an episode's result keeps what the organ printed on this many turns (every turn's is recorded)
+
+
 @dataclass
 class _TurnOutcome:
     failure: dict | None
@@ -101,6 +106,7 @@ class _TurnOutcome:
     artifact: Any = None
     limitations: Any = None
     steps: list | None = None  # the organ's trace on this turn (None: it gave no response)
+    output: dict | None = None  # what the organ printed on this turn
 
 
 class EpisodeRunner:
@@ -121,6 +127,8 @@ class EpisodeRunner:
         memory: dict = {}
         traced_turns: list[int] = []
         traces: list[dict] = []
+        outputs: list[dict] = []
+        outputs_more = 0
         artifact: Any = None
         limitations: Any = None
         failure: dict | None = None
@@ -136,6 +144,10 @@ class EpisodeRunner:
             failure, memory, artifact, limitations = done.failure, done.memory, done.artifact, done.limitations
             if done.steps is not None:
                 traces.append({"turn": spec.turn, "trace": done.steps})
+            if done.output and len(outputs) < OUTPUT_TURNS_KEPT:
+                outputs.append({"turn": spec.turn, **done.output})
+            elif done.output:
+                outputs_more += 1
             if failure:
                 break
         record = None
@@ -149,7 +161,8 @@ class EpisodeRunner:
         verdict = self._verdict(failure, artifact, record, traced_turns, turns_run)
         if self.recorder is not None:
             self.recorder.verdict(verdict.model_dump())
-        return EpisodeResult(m.episode_id, m.domain, verdict, turns_run, artifact, record, failure, traces, limitations)
+        return EpisodeResult(m.episode_id, m.domain, verdict, turns_run, artifact, record, failure, traces, limitations,
+                             outputs, outputs_more)
 
     def _turn(self, turn_fn: TurnFn, turn: int, memory: dict, env: Environment | None,
               traced_turns: list[int]) -> _TurnOutcome:
@@ -171,7 +184,7 @@ class EpisodeRunner:
         except TurnFailure as exc:
             failure = {"tag": exc.tag, "message": exc.message, "line": exc.line, "turn": turn}
             self._record(turn, observation, None, {"failure": failure, **({"output": exc.output} if exc.output else {})})
-            return _TurnOutcome(failure, memory)
+            return _TurnOutcome(failure, memory, output=exc.output)
         except Exception as exc:  # the agent's bug, not ours: record it, do not crash the harness
             failure = {"tag": "runtime_exception", "message": f"{type(exc).__name__}: {exc}", "line": None, "turn": turn}
             self._record(turn, observation, None, {"failure": failure})
@@ -186,7 +199,7 @@ class EpisodeRunner:
                 message += f" (turn {turn} of {final_turn}; the episode needs at least {m.min_turns} turns)"
             failure = {"tag": tag, "message": message, "line": None, "turn": turn}
             self._record(turn, observation, shown, {**base, "failure": failure})
-            return _TurnOutcome(failure, memory)
+            return _TurnOutcome(failure, memory, output=output)
         if _has_trace(response):
             traced_turns.append(turn)
         steps = response.get("trace") if isinstance(response.get("trace"), list) else []
@@ -195,7 +208,7 @@ class EpisodeRunner:
                        "message": f"final artifact submitted on turn {turn}, before the final turn "
                                   f"{final_turn} (the episode needs at least {m.min_turns} turns)"}
             self._record(turn, observation, response, {**base, "failure": failure})
-            return _TurnOutcome(failure, memory, steps=steps)
+            return _TurnOutcome(failure, memory, steps=steps, output=output)
         result: dict[str, Any] = dict(base)
         action = response.get("action") or None
         if env is not None:
@@ -204,13 +217,13 @@ class EpisodeRunner:
             except ActionFailure as exc:
                 failure = {"tag": exc.tag, "message": exc.message, "line": None, "turn": turn}
                 self._record(turn, observation, response, {**result, "failure": failure})
-                return _TurnOutcome(failure, memory, steps=steps)
+                return _TurnOutcome(failure, memory, steps=steps, output=output)
             except Exception as exc:  # domain code: its bug fails this episode with the reason
                 failure = {"tag": "environment_error", "line": None, "turn": turn,
                            "message": f"domain {self.episode.domain}: environment act() raised "
                                       f"{type(exc).__name__}: {str(exc)[:200]}"}
                 self._record(turn, observation, response, {**result, "failure": failure})
-                return _TurnOutcome(failure, memory, steps=steps)
+                return _TurnOutcome(failure, memory, steps=steps, output=output)
         elif action:
             result["action_notes"] = [f"domain {self.episode.domain} answers no actions; the action was ignored"]
         artifact = limitations = None
@@ -218,7 +231,7 @@ class EpisodeRunner:
             artifact, limitations = response.get("artifact"), response.get("limitations")
             result["limitations"] = limitations
         self._record(turn, observation, response, result)
-        return _TurnOutcome(None, response.get("memory") or {}, artifact, limitations, steps)
+        return _TurnOutcome(None, response.get("memory") or {}, artifact, limitations, steps, output)
 
     def _verdict(self, failure: dict | None, artifact: Any, record: Any, traced: list[int],
                  turns_run: int) -> Verdict:

@@ -35,6 +35,14 @@ def render_solution(s: Solution, title: str) -> None:
         raw(json.dumps(s.artifact, indent=2, ensure_ascii=False, default=str))
     if s.limitations:
         console.print(f"limitations: {s.limitations}", markup=False)
+    for item in s.output:
+        for stream in ("stdout", "stderr"):
+            if item.get(stream):
+                console.rule(f"organ {stream}, turn {item['turn']}", align="left")
+                console.print(item[stream].rstrip("\n"), markup=False, highlight=False)
+    if s.output_more:
+        console.print(f"(what the organ printed on {s.output_more} more turns is not shown; the turn records hold it: "
+                      "stem organ run --trace-dir DIR, then stem logs turns DIR)", markup=False)
     if VERBOSE["on"]:
         for t in s.trace:
             console.print(f"turn {t['turn']} trace: {json.dumps(t['trace'], ensure_ascii=False)[:2000]}", markup=False)

@@ -13,6 +13,7 @@ from stem.benchmark import splits
 from stem.errors import StemError
 from stem.runtime.validator import validate
 
+
 def read_organ(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")

@@ -23,6 +23,23 @@ def perf_sandbox(calls: int = typer.Option(60, "--calls", min=5, help="Sandboxed
     perf_views.perf_sandbox(calls, pool, pause_ms, unsafe, json_out)
 
 
+@perf.command("episode")
+def perf_episode(turns: int = typer.Option(5002, "--turns", min=3, help="Turns of the synthetic episode (items + 2)."),
+                 domain: str = typer.Option("synthetic", "--domain", help="synthetic, or a registered domain."),
+                 level: Optional[int] = typer.Option(None, "--level", help="A registered domain's level (default: its highest)."),
+                 seed: int = typer.Option(1, "--seed", help="Episode seed."),
+                 organ: Optional[Path] = typer.Option(None, "--organ", help="Organ file (default: the Best Fit fixture)."),
+                 paths: str = typer.Option("session,fork_server", "--paths",
+                                           help="Comma-separated: session, fork_server, per_call."),
+                 unsafe: bool = UnsafeOpt,
+                 json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """One many-turn episode through the real sandbox and EpisodeRunner on each path: total seconds, per-turn
+    median and p95."""
+    from stem.cli import perf_views
+    chosen = tuple(p.strip() for p in paths.split(",") if p.strip())
+    perf_views.perf_episode(turns, chosen, domain, level, seed, organ, unsafe, json_out)
+
+
 @perf.command("train")
 def perf_train(population: int = typer.Option(4, "--population", min=1, help="Candidates per generation."),
                episodes: int = typer.Option(8, "--episodes", min=1, help="Train episodes."),

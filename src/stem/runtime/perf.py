@@ -1,4 +1,5 @@
-"""`stem perf sandbox`: sandboxed organ calls per second and latency, beside in-process calls.
+"""`stem perf sandbox`: sandboxed organ calls per second and latency, beside in-process calls, on every
+path (fresh process, pre-started pool, fork server, organ session).
 
 The organ measured here is a small hand-written measurement fixture (it parses a window of
 market rows and keeps a running total in memory), not an evolved organ.
@@ -62,18 +63,20 @@ def _in_process(calls: int) -> Series:
     return _series("in-process", lat, time.perf_counter() - start)
 
 
-def _sandboxed(mode: str, calls: int, prestart: int, pause_s: float, unsafe: bool, fork_server: bool = False) -> Series:
+def _sandboxed(mode: str, calls: int, prestart: int, pause_s: float, unsafe: bool, path: str = "per_call") -> Series:
     lat = []
-    with Sandbox(prestart=prestart, unsafe_no_isolation=unsafe, fork_server=fork_server) as sb:
-        episode = sb.stage({"readme.txt": "perf"}) if fork_server else None
+    with Sandbox(prestart=prestart, unsafe_no_isolation=unsafe, mode=path) as sb:
+        episode = sb.stage({"readme.txt": "perf"}) if path != "per_call" else None
         sb.warm()
         time.sleep(0.3 if prestart else 0)
-        if fork_server:  # the server's cold start is paid once per episode; measure the calls
-            sb.call(PERF_ORGAN, _observation(0), episode)
+        session = sb.session(PERF_ORGAN, episode) if path == "session" else None
+        call = session.call if session else (lambda obs: sb.call(PERF_ORGAN, obs, episode))
+        if path != "per_call":  # the server's or session's cold start is paid once per episode; measure the calls
+            call(_observation(0))
         start = time.perf_counter()
         for i in range(calls):
             t = time.perf_counter()
-            result = sb.call(PERF_ORGAN, _observation(i), episode)
+            result = call(_observation(i))
             lat.append((time.perf_counter() - t) * 1000)
             if not result.ok:
                 raise RuntimeError(f"perf organ failed in the sandbox: {result.tag}: {result.message}")
@@ -92,7 +95,9 @@ def measure(calls: int = 60, pool: int = 2, pause_ms: float = 50.0, unsafe: bool
                    pause_ms / 1000, unsafe),
     ]
     if not unsafe:  # the fork server needs the namespaces
-        runs.append(_sandboxed("sandbox, fork server per episode, back-to-back calls", calls, 0, 0.0, unsafe, True))
+        runs.append(_sandboxed("sandbox, fork server per episode, back-to-back calls", calls, 0, 0.0, unsafe,
+                               "fork_server"))
+    runs.append(_sandboxed("sandbox, organ session per episode, back-to-back turns", calls, 0, 0.0, unsafe, "session"))
     return {"in_process": asdict(base), "sandboxed": [asdict(r) | {"ratio_to_in_process": r.median_ms / base.median_ms}
                                                       for r in runs],
             "goal_median_ms": 5.0}

@@ -1,22 +1,30 @@
-"""Run one organ call in a fresh isolated worker process and bring back a schema-checked JSON result.
+"""Run organ code in isolated worker processes and bring back schema-checked JSON results.
 
-Each call gets its own process: setpriv (drop to uid nobody when we are root) -> bwrap (every
+Every worker is launched the same way: setpriv (drop to uid nobody when we are root) -> bwrap (every
 namespace unshared, read-only system dirs, only this episode's public files at /episode, empty
 environment, new session, die-with-parent) -> system python running worker.py, which applies
-rlimits and the seccomp filter before it reads the organ. The result comes back on fd 3; stdout
-and stderr go to capped files. On timeout the whole process group is killed; the pid namespace
-takes every descendant with it.
+rlimits, no_new_privs and the seccomp filter before it reads any organ code. Results come back on
+a dedicated pipe (an inherited fd); what the organ prints goes to stdout/stderr files, at most
+`log_bytes` per stream per call (the worker's sinks drop and count the rest; the parent keeps the
+head and notes a flood). On a timeout, an overflow or a protocol fault the whole process group is
+killed; the pid namespace takes every descendant with it. Three paths, one isolation:
 
-With `prestart=N` a pool of N workers is launched (and locked down) ahead of the calls, and
-refilled after each take, so a call pays only for the job round-trip when the pool has had time
-to boot; every call still gets a fresh process that has run nothing before.
-
-Fork server (the default for calls on a staged episode): one worker per episode is launched the
-same way, locks itself down with a filter that still allows fork (but no exec, sockets, ...), and
-never runs organ code; each call is a child forked from it that sets the organ's rlimits and the
-full filter (no fork) before it parses the job. The server kills a child past the wall limit; the
-parent has its own deadline on the server, kills it on any protocol fault, and falls back to the
-per-call path when a server cannot start or is busy.
+- per call (`mode="per_call"`, and whenever there is no staged episode): a fresh process per call.
+  With `prestart=N` a pool of N workers is launched (and locked down) ahead of the calls and
+  refilled after each take, so a call pays only for the job round-trip when the pool has had time
+  to boot; every call still gets a process that has run nothing before.
+- fork server (`Sandbox.call` on a staged episode, unless `mode="per_call"`): one worker per episode
+  locks itself down with a filter that still allows fork (but no exec, sockets, ...) and never runs
+  organ code; each call is a child forked from it that sets the organ's rlimits and the full filter
+  (no fork) before it parses the job. The server kills a child past the wall limit; the parent has
+  its own deadline on the server, kills it on any protocol fault, and falls back to the per-call
+  path when a server cannot start or is busy.
+- organ session (`Sandbox.session`, see organ_session.py; the default for episodes, `mode="session"`):
+  one worker per episode, locked down like a per-call worker, compiles the organ once and serves every
+  turn; the parent frames, caps, times and schema-checks each turn. runtime/organ_turn.py opens it
+  and falls back to `Sandbox.call` (fork server, then per call) when a session cannot start, or
+  when the episode has fewer turns than `session_min_turns` (training sets 12: its candidates all
+  run the same episodes and share each one's fork server).
 """
 
 from __future__ import annotations
@@ -36,15 +44,25 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stem.errors import StemError
 from stem.runtime import isolation
 from stem.runtime.result_schema import check_response
 from stem.runtime.seccomp_filter import compile_bpf
 
+if TYPE_CHECKING:
+    from stem.runtime.organ_session import OrganSession
+
 WORKER_SOURCE = Path(__file__).with_name("worker.py")
 SANDBOX_EPISODE_DIR = "/episode"
+MODES = ("session", "fork_server", "per_call")
+# An organ session starts a sandboxed interpreter per run of an episode (about 25 ms on this project's
+# 2-core machine); a fork-server turn costs about 2-5 ms, and an episode's fork server is started once
+# and shared by every later run of the episode. A caller that runs the same episodes again and again
+# (training: every candidate on the same train episodes) sends episodes shorter than this many turns
+# to the fork server (Sandbox(session_min_turns=...)); a one-off run is cheaper in a session.
+REUSED_EPISODES_SESSION_MIN_TURNS = 12
 _STOP = object()
 
 
@@ -58,6 +76,7 @@ class Limits:
     processes: int = 64
     result_bytes: int = 2_000_000
     log_bytes: int = 20_000
+    episode_cpu_seconds: int = 600  # an organ session's CPU for a whole episode (each turn still has cpu_seconds)
 
     def rlimits(self) -> dict[str, int]:
         """(soft, hard) pairs; CPU's hard limit is one second later so SIGXCPU arrives first."""
@@ -65,6 +84,12 @@ class Limits:
                 "RLIMIT_AS": [self.memory_mb * 1024 * 1024] * 2,
                 "RLIMIT_FSIZE": [self.file_size_bytes] * 2, "RLIMIT_NOFILE": [self.open_files] * 2,
                 "RLIMIT_NPROC": [self.processes] * 2, "RLIMIT_CORE": [0, 0]}
+
+    def session_rlimits(self) -> dict[str, int]:
+        """An organ session's: CPU's hard limit is the episode's cap; the worker moves the soft limit
+        before each turn to the CPU used so far plus cpu_seconds (worker.turn_cpu_limit)."""
+        cap = max(self.episode_cpu_seconds, self.cpu_seconds + 1)
+        return self.rlimits() | {"RLIMIT_CPU": [min(self.cpu_seconds, cap - 1), cap]}
 
 
 @dataclass
@@ -76,9 +101,16 @@ class CallResult:
     line: int | None = None
     wall_ms: float = 0.0
     exit_code: int | None = None
-    stdout: str = ""
+    stdout: str = ""  # what the organ printed on this call: the first log_bytes, with a note if it flooded
     stderr: str = ""
     layers: list[str] = field(default_factory=list)
+    path: str = "per_call"  # which path ran the call: session, fork_server or per_call
+    dropped: dict[str, int] = field(default_factory=dict)  # bytes of output cut, per stream (only when some were)
+
+    @property
+    def output(self) -> dict[str, str]:
+        """The organ's output on this call, for TurnReply/TurnFailure: only the non-empty streams."""
+        return {name: text for name, text in (("stdout", self.stdout), ("stderr", self.stderr)) if text}
 
 
 class _Runtime:
@@ -130,11 +162,18 @@ def _bind_system(args: list[str]) -> None:
 
 class Sandbox:
     def __init__(self, limits: Limits | None = None, unsafe_no_isolation: bool = False, prestart: int = 0,
-                 uid: int = isolation.NOBODY, fork_server: bool = True):
-        """`uid`: the unprivileged uid workers run as when stem itself runs as root. `fork_server`: calls
-        on a staged episode go through that episode's fork server (one locked-down interpreter per
-        episode that forks a fresh child per call); False keeps one new sandboxed process per call."""
-        self.fork_server = fork_server
+                 uid: int = isolation.NOBODY, mode: str = "session", session_min_turns: int = 1):
+        """`uid`: the unprivileged uid workers run as when stem itself runs as root. `mode`, how an
+        episode's turns run: "session" (one organ session per episode of at least `session_min_turns`
+        turns, see organ_turn; shorter ones go to the fork server), "fork_server" (each turn a fresh
+        child of the episode's fork server) or "per_call" (a new sandboxed process per turn). `call()`
+        itself uses the fork server on a staged episode unless mode is per_call."""
+        if mode not in MODES:
+            raise StemError(f"unknown sandbox mode '{mode}'; use one of: {', '.join(MODES)}")
+        self.mode, self.session_min_turns = mode, session_min_turns
+        self.fork_server = mode != "per_call"
+        self._sessions: set = set()
+        self._sessions_lock = threading.Lock()
         self._zygotes: dict[Path, Zygote] = {}
         self._zygotes_lock = threading.Lock()
         self._launcher: threading.Thread | None = None
@@ -179,18 +218,23 @@ class Sandbox:
                  self.report.interpreter, "-I", "-S", "-B", "-X", "utf8", "/stem/worker.py"]
         return self._drop_uid + args
 
+    def popen(self, episode_dir: Path | None, result_fd: int, stdout: Any, stderr: Any) -> subprocess.Popen:
+        """Start one worker (not yet locked down: its header line does that) with `result_fd` inherited."""
+        env = {} if not self.unsafe else {"LANG": "C.UTF-8"}
+        cwd = str(episode_dir) if (self.unsafe and episode_dir) else "/"
+        return subprocess.Popen(self._command(episode_dir), stdin=subprocess.PIPE, stdout=stdout, stderr=stderr,
+                                pass_fds=(result_fd,), start_new_session=True, env=env, cwd=cwd)
+
     def _spawn(self, episode_dir: Path | None) -> _Worker:
         read_fd, write_fd = os.pipe()
         out = tempfile.TemporaryFile()
         err = tempfile.TemporaryFile()
-        env = {} if not self.unsafe else {"LANG": "C.UTF-8"}
-        cwd = str(episode_dir) if (self.unsafe and episode_dir) else "/"
         try:
-            proc = subprocess.Popen(self._command(episode_dir), stdin=subprocess.PIPE, stdout=out, stderr=err,
-                                    pass_fds=(write_fd,), start_new_session=True, env=env, cwd=cwd)
+            proc = self.popen(episode_dir, write_fd, out, err)
         finally:
             os.close(write_fd)
-        header = {"rlimits": self.limits.rlimits(), "seccomp_bpf": self._bpf, "result_fd": write_fd}
+        header = {"rlimits": self.limits.rlimits(), "seccomp_bpf": self._bpf, "result_fd": write_fd,
+                  "log_bytes": self.limits.log_bytes}
         try:
             proc.stdin.write((json.dumps(header) + "\n").encode())
             proc.stdin.flush()
@@ -250,7 +294,7 @@ class Sandbox:
     # -- fork server ------------------------------------------------------------------------
     def launch(self, start: Any) -> Any:
         """Run `start()` (a process launch) on the launcher thread and return its result. Every process
-        that outlives one call (pre-started workers, fork servers) is launched there: bwrap's
+        that outlives one call (pre-started workers, fork servers, organ sessions) is launched there: bwrap's
         --die-with-parent watches the *thread* that started it, so a short-lived thread would take
         its processes down with it."""
         box: queue.Queue = queue.Queue(maxsize=1)
@@ -309,15 +353,18 @@ class Sandbox:
         try:
             status, exit_code, raw = zygote.call(job.encode(), start + self.limits.wall_seconds + ZYGOTE_GRACE)
         except ZygoteError as exc:
+            output = zygote.logs(self.limits.log_bytes)
             zygote.close()
             if not exc.timeout:
                 return None
-            result = CallResult(ok=False, wall_ms=(time.monotonic() - start) * 1000, layers=self.layers)
+            result = CallResult(ok=False, wall_ms=(time.monotonic() - start) * 1000, layers=self.layers,
+                                path="fork_server")
+            attach_output(result, *output, None, self.limits.log_bytes)
             result.tag = "timeout"
             result.message = f"wall-clock limit of {self.limits.wall_seconds:g}s exceeded; the fork server was killed"
             return result
-        stdout, stderr = zygote.logs(self.limits.log_bytes)
-        return self._finish(raw, exit_code, status == "timeout", status == "overflow", start, stdout, stderr)
+        return self._finish(raw, exit_code, status == "timeout", status == "overflow", start,
+                            *zygote.logs(self.limits.log_bytes), path="fork_server")
 
     def close_fork_servers(self) -> None:
         """Kill every fork server (their pid namespaces take any descendant with them)."""
@@ -325,7 +372,30 @@ class Sandbox:
             while self._zygotes:
                 self._zygotes.popitem()[1].close()
 
+    # -- organ sessions ---------------------------------------------------------------------
+    def session(self, source: str, episode_dir: Path | None) -> "OrganSession":
+        """One organ session for one episode (see organ_session.py): a locked-down worker that compiles
+        `source` once and serves every turn. A context manager; raises SessionError when it cannot
+        start (the caller then takes the fork-server or per-call path)."""
+        from stem.runtime.organ_session import OrganSession
+        session = OrganSession(self, source, episode_dir)
+        with self._sessions_lock:
+            self._sessions.add(session)
+        return session
+
+    def forget_session(self, session: "OrganSession") -> None:
+        with self._sessions_lock:
+            self._sessions.discard(session)
+
+    def close_sessions(self) -> None:
+        """Kill every organ session still open (a caller that forgot close() leaves nothing behind)."""
+        with self._sessions_lock:
+            sessions, self._sessions = list(self._sessions), set()
+        for session in sessions:
+            session.close()
+
     def close(self) -> None:
+        self.close_sessions()
         self.close_fork_servers()
         if self._launcher is not None:  # queued pre-starts finish first; their workers are discarded below
             self._launches.put(_STOP)
@@ -407,55 +477,104 @@ class Sandbox:
         # whole group goes even after a clean exit (orphans die with it)
         self._kill(worker.proc)
         return self._finish(b"".join(chunks), worker.proc.returncode, timed_out, overflow, start,
-                            _tail(worker.stdout, lim.log_bytes), _tail(worker.stderr, lim.log_bytes))
+                            read_output(worker.stdout, lim.log_bytes), read_output(worker.stderr, lim.log_bytes))
 
     def _finish(self, raw: bytes, exit_code: int | None, timed_out: bool, overflow: bool, start: float,
-                stdout: str, stderr: str) -> CallResult:
+                stdout: tuple[bytes, int], stderr: tuple[bytes, int], path: str = "per_call") -> CallResult:
         """What a call came to: the parent's schema check of the one result document (never trusted)."""
         lim = self.limits
         result = CallResult(ok=False, wall_ms=(time.monotonic() - start) * 1000, exit_code=exit_code,
-                            stdout=stdout, stderr=stderr, layers=self.layers)
+                            layers=self.layers, path=path)
+        payload, problem = parse_document(raw) if raw and not (timed_out or overflow) else (None, "")
+        attach_output(result, stdout, stderr, payload, lim.log_bytes)
         if timed_out:
             result.tag, result.message = "timeout", f"wall-clock limit of {lim.wall_seconds:g}s exceeded; the worker was killed"
-            return result
-        if overflow:
+        elif overflow:
             result.tag, result.message = "resource_limit", f"result larger than {lim.result_bytes} bytes; the worker was killed"
-            return result
-        if not raw:
-            result.tag, result.message = _no_result(exit_code, lim, result.stderr)
-            return result
-        try:
-            payload = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-            result.tag, result.message = "malformed_response", "the worker's result was not one JSON document"
-            return result
-        if not isinstance(payload, dict) or "ok" not in payload:
-            result.tag, result.message = "malformed_response", "the worker's result has no 'ok' field"
-            return result
-        if not payload["ok"]:
-            err = payload.get("error") if isinstance(payload.get("error"), dict) else {}
-            result.tag = str(err.get("tag", "runtime_exception"))
-            result.message = str(err.get("message", "the organ failed"))[:2000]
-            result.line = err.get("line") if isinstance(err.get("line"), int) else None
-            return result
-        problem = check_response(payload.get("response"))
-        if problem:
+        elif not raw:
+            result.tag, result.message = no_result_reason(exit_code, lim, result.stderr)
+        elif problem:
             result.tag, result.message = "malformed_response", problem
-            return result
-        result.ok, result.response = True, payload["response"]
+        else:
+            judge(result, payload)
         return result
 
 
-def _tail(fh: Any, limit: int) -> str:
-    fh.seek(0, os.SEEK_END)
-    size = fh.tell()
-    fh.seek(max(0, size - limit))
-    return fh.read().decode("utf-8", "replace")
+def parse_document(raw: bytes) -> tuple[dict | None, str]:
+    """(the worker's result document, "") or (None, what is wrong with it)."""
+    try:
+        payload = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return None, "the worker's result was not one JSON document"
+    if not isinstance(payload, dict) or not isinstance(payload.get("ok"), bool):
+        return None, "the worker's result has no 'ok' field"
+    return payload, ""
 
 
-def _no_result(code: int | None, lim: Limits, stderr: str) -> tuple[str, str]:
+def judge(result: CallResult, payload: dict) -> None:
+    """Fill `result` from a well-formed document: the organ's reported failure, or its response if the
+    response passes the schema check."""
+    if not payload["ok"]:
+        err = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+        result.tag = str(err.get("tag", "runtime_exception"))[:100]
+        result.message = str(err.get("message", "the organ failed"))[:2000]
+        result.line = err.get("line") if isinstance(err.get("line"), int) else None
+        return
+    problem = check_response(payload.get("response"))
+    if problem:
+        result.tag, result.message = "malformed_response", problem
+        return
+    result.ok, result.response = True, payload["response"]
+
+
+def read_output(fh: Any, limit: int) -> tuple[bytes, int]:
+    """The first `limit` bytes the organ wrote to one of its output files, and how many came after."""
+    fd = fh.fileno()
+    size = os.fstat(fd).st_size
+    if not size:
+        return b"", 0
+    return os.pread(fd, min(size, limit), 0), max(0, size - limit)
+
+
+def clear_output(fh: Any) -> None:
+    """Empty an output file shared with a live worker (the file offset is shared too: it goes to 0)."""
+    fd = fh.fileno()
+    if os.fstat(fd).st_size:
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+
+
+def _reported_drops(payload: dict | None) -> dict[str, int]:
+    """What the worker says its sinks dropped (untrusted: only shown, and clamped)."""
+    dropped = payload.get("dropped") if isinstance(payload, dict) else None
+    if not isinstance(dropped, dict):
+        return {}
+    return {k: min(v, 10 ** 15) for k, v in dropped.items()
+            if k in ("stdout", "stderr") and isinstance(v, int) and not isinstance(v, bool) and v > 0}
+
+
+def attach_output(result: CallResult, stdout: tuple[bytes, int], stderr: tuple[bytes, int], payload: dict | None,
+                  limit: int) -> None:
+    """The call's stdout/stderr as text of at most `limit` characters each; a stream that flooded keeps
+    its head and ends with a note saying how many bytes were dropped (by the worker's sink and here)."""
+    reported = _reported_drops(payload)
+    for name, (head, cut) in (("stdout", stdout), ("stderr", stderr)):
+        dropped = cut + reported.get(name, 0)
+        if dropped:
+            note = f"\n[print flood: {dropped} bytes dropped after the first {len(head)}]"
+            text = head[:max(0, limit - len(note))].decode("utf-8", "replace") + note
+            result.dropped[name] = dropped
+        else:
+            text = head.decode("utf-8", "replace")
+        setattr(result, name, text)
+
+
+def no_result_reason(code: int | None, lim: Limits, stderr: str, session: bool = False) -> tuple[str, str]:
     sig = -code if code is not None and code < 0 else (code - 128 if code is not None and code > 128 else None)
     if sig == signal.SIGXCPU or sig == signal.SIGKILL and "CPU" in stderr:
+        if session:
+            return "resource_limit", (f"CPU limit reached: {lim.cpu_seconds}s for the turn (or the episode's "
+                                      f"{lim.episode_cpu_seconds}s); the organ session was ended")
         return "resource_limit", f"CPU limit of {lim.cpu_seconds}s reached"
     if sig == signal.SIGXFSZ:
         return "resource_limit", f"file-size limit of {lim.file_size_bytes} bytes reached"
@@ -477,8 +596,9 @@ class ZygoteError(Exception):
 
 class Zygote:
     """One episode's fork server: launched like a worker (setpriv, bwrap, the episode's public dir),
-    it locks itself down and then forks a child per job; the parent reads "<status> <exit> <length>"
-    and the result bytes from a dedicated pipe, with its own deadline on top of the server's."""
+    it locks itself down and then forks a child per job; for each job the parent reads one reply
+    header "<status> <exit code> <length>\n" (see worker.zygote) and then <length> result bytes from
+    a dedicated pipe, with its own deadline on top of the server's."""
 
     def __init__(self, sandbox: Sandbox, episode_dir: Path):
         self.lock = threading.Lock()
@@ -487,9 +607,7 @@ class Zygote:
         self.stdout, self.stderr = tempfile.TemporaryFile(), tempfile.TemporaryFile()
         try:  # launched from the sandbox's long-lived launcher thread: bwrap's --die-with-parent follows
             # the launching *thread*, and a server outlives the (short-lived) thread that first needs it
-            self.proc = sandbox.launch(lambda: subprocess.Popen(
-                sandbox._command(episode_dir), stdin=subprocess.PIPE, stdout=self.stdout, stderr=self.stderr,
-                pass_fds=(write_fd,), start_new_session=True, env={}, cwd="/"))
+            self.proc = sandbox.launch(lambda: sandbox.popen(episode_dir, write_fd, self.stdout, self.stderr))
         except OSError as exc:
             os.close(read_fd)
             raise ZygoteError(f"cannot start the fork server: {exc}") from None
@@ -500,7 +618,8 @@ class Zygote:
         zygote_limits = {k: v for k, v in lim.rlimits().items() if k != "RLIMIT_CPU"}
         header = {"mode": "zygote", "rlimits": lim.rlimits(), "seccomp_bpf": sandbox._bpf,
                   "zygote_rlimits": zygote_limits, "zygote_seccomp_bpf": sandbox._zygote_bpf,
-                  "result_fd": write_fd, "wall_seconds": lim.wall_seconds, "result_bytes": lim.result_bytes}
+                  "result_fd": write_fd, "wall_seconds": lim.wall_seconds, "result_bytes": lim.result_bytes,
+                  "log_bytes": lim.log_bytes}
         try:
             self.proc.stdin.write((json.dumps(header) + "\n").encode())
             self.proc.stdin.flush()
@@ -550,12 +669,11 @@ class Zygote:
         data, self.buffer = self.buffer[:size], self.buffer[size:]
         return status, code, data
 
-    def logs(self, limit: int) -> tuple[str, str]:
-        """The tails of what the organs wrote (shared by the episode's calls), then emptied."""
-        out = (_tail(self.stdout, limit), _tail(self.stderr, limit))
+    def logs(self, limit: int) -> tuple[tuple[bytes, int], tuple[bytes, int]]:
+        """What the last call's child wrote (the files are shared by the episode's calls), then emptied."""
+        out = (read_output(self.stdout, limit), read_output(self.stderr, limit))
         for fh in (self.stdout, self.stderr):
-            fh.seek(0)
-            fh.truncate()
+            clear_output(fh)
         return out
 
     def close(self) -> None:

@@ -3,7 +3,11 @@
 Default allow; deny what an organ never needs: sockets, new processes, exec, tracing, mounts,
 namespaces, kernel modules, keyrings, bpf, perf, io_uring. `clone` is allowed only with
 CLONE_THREAD (threads), and `clone3` answers ENOSYS so that glibc falls back to `clone` for
-threads (denying it with EPERM breaks thread creation).
+threads (denying it with EPERM breaks thread creation). setrlimit/prlimit stay allowed: an organ
+session lowers its own per-turn CPU soft limit before every turn (never past the hard limit).
+
+Who gets which filter: a per-call worker, every fork-server child and an organ session get the full
+filter; only the fork server itself (which never runs organ code) gets `allow_fork`.
 """
 
 from __future__ import annotations

@@ -79,13 +79,16 @@ def measure(prompts: Path, population: int = 4, episodes: int = 8, generations: 
             workers: int | None = None, unsafe: bool = False) -> dict:
     from stem.training.shared import TrainOptions
     from stem.training.trainer import Trainer
+    from stem.runtime.organ_session import OrganSession
     latencies: list[float] = []
-    real_call = sandboxlib.Sandbox.call
+    real_call, real_turn = sandboxlib.Sandbox.call, OrganSession.call
 
-    def timed_call(self, *args, **kwargs):  # perf-only instrumentation of every sandboxed organ call
-        result = real_call(self, *args, **kwargs)
-        latencies.append(result.wall_ms)
-        return result
+    def timed(real):  # perf-only instrumentation of every sandboxed organ call (any path)
+        def call(self, *args, **kwargs):
+            result = real(self, *args, **kwargs)
+            latencies.append(result.wall_ms)
+            return result
+        return call
 
     provider = ScriptedProvider(latency_ms / 1000)
     with tempfile.TemporaryDirectory(prefix="stem-perf-train-") as tmp:
@@ -101,12 +104,12 @@ def measure(prompts: Path, population: int = 4, episodes: int = 8, generations: 
         llm = LLMSettings(profile="perf", profiles={"perf": Profile(model="scripted")})
         client = LLMClient("perf", Profile(model="scripted"), provider, llm, None)
         opts = TrainOptions(domain="trading", unsafe=unsafe, workers=workers, client=client)
-        sandboxlib.Sandbox.call = timed_call
+        sandboxlib.Sandbox.call, OrganSession.call = timed(real_call), timed(real_turn)
         started = time.monotonic()
         try:
             Trainer(settings, opts, _Quiet()).run()
         finally:
-            sandboxlib.Sandbox.call = real_call
+            sandboxlib.Sandbox.call, OrganSession.call = real_call, real_turn
         wall = time.monotonic() - started
         run = next((Path(tmp) / "logs").glob("experiment_*"))
         events = RunLog(run).events()

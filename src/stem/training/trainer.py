@@ -21,7 +21,7 @@ from stem.llm.client import LLMClient, build_client
 from stem.llm.records import replay_source
 from stem.run_models import ExperienceSwitches
 from stem.runlog import RunLog, new_run_dir
-from stem.runtime.sandbox import Sandbox
+from stem.runtime.sandbox import REUSED_EPISODES_SESSION_MIN_TURNS, Sandbox
 from stem.training import preflight
 from stem.training.baseline import stage1
 from stem.training.evolve import stage2
@@ -128,7 +128,8 @@ class Trainer:
     def run(self) -> dict:
         log = self._resume() if self.opts.resume is not None else self._new()
         try:
-            sandbox = Sandbox(unsafe_no_isolation=self.opts.unsafe, prestart=1)
+            sandbox = Sandbox(unsafe_no_isolation=self.opts.unsafe, prestart=1,  # short episodes: their shared fork servers
+                              session_min_turns=REUSED_EPISODES_SESSION_MIN_TURNS)
             log.update_run(isolation=sandbox.report.as_dict(), isolation_layers=sandbox.layers)
             if self.opts.unsafe:
                 self.rep.line("[bold red]WARNING: organs run WITHOUT namespace isolation (--unsafe-no-isolation)[/]")
