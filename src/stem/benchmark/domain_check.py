@@ -16,10 +16,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from stem.benchmark import domains
 from stem.benchmark.domain_api import Domain
 from stem.benchmark.episode import build_observation
 from stem.benchmark.episode_model import Episode
-from stem.benchmark.verdict import Check, Verdict, build_verdict
+from stem.benchmark.verdict import Verdict
 
 SEED_BASE = 424_242
 
@@ -101,13 +102,8 @@ def _empty_first_list(artifact: Any) -> tuple[str, Any] | None:
     return None
 
 
-def _verdict(domain: Domain, ep: Episode, artifact: Any) -> Verdict:
-    result = domain.verify(ep, artifact, None)
-    if isinstance(result, Verdict):
-        return result
-    if isinstance(result, list) and result and all(isinstance(c, Check) for c in result):
-        return build_verdict(result)
-    raise TypeError(f"verify() returned {type(result).__name__}, not a non-empty list of Check or a Verdict")
+def _verdict(domain: Domain, ep: Episode, artifact: Any, record: Any = None) -> Verdict:
+    return domains.verify_with(domain, ep, artifact, record)
 
 
 def run(domain: Domain, episodes: int = 5) -> Report:

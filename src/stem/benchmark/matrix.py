@@ -10,15 +10,14 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from stem.benchmark.domain_api import Domain
 from stem.benchmark.episode_model import Episode, dump_json
 from stem.benchmark.public_check import bad, json_file, require
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.verdict import Check, check
 
-DOMAIN = "matrix_database"
-ALIASES = ("matrix", "matrix_db", "graph")
+NAME = "matrix_database"
 SHORT = "matrix"
-DIFFICULTIES = (1, 2, 3, 4, 5, 6)
 ARTIFACT_KEYS = ["answer", "paths"]
 RELATIONS = ["reports_to", "member_of", "owns", "depends_on", "linked_to"]
 KINDS = ["person", "team", "project", "service"]
@@ -266,7 +265,7 @@ def _graph_start(rng: random.Random, ids: list[str], chain: int) -> tuple[list[d
 def _generate_large(seed: int, difficulty: int, split: str) -> Episode:
     k = LARGE[difficulty]
     for attempt in range(40):
-        rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}:{attempt}")
+        rng = random.Random(f"{NAME}:{seed}:{difficulty}:{attempt}")
         ids = [f"N{n:04d}" for n in rng.sample(range(1000, 10000), k.nodes)]
         nodes, by_id, rels = _graph_start(rng, ids, k.chain)
         spans = [rng.randint(1, k.max_hops) for _ in range(k.chain)]
@@ -324,13 +323,13 @@ def _generate_large(seed: int, difficulty: int, split: str) -> Episode:
                    public_files=files, private={"expected": expected})
 
 
-def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
+def generate_episode(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
     if difficulty in LARGE:
         return _generate_large(seed, difficulty, split)
     if difficulty not in KNOBS:
         raise ValueError(f"matrix difficulty must be one of {sorted(KNOBS) + sorted(LARGE)}")
     k = KNOBS[difficulty]
-    rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}")
+    rng = random.Random(f"{NAME}:{seed}:{difficulty}")
     ids = [f"N{n:02d}" for n in rng.sample(range(10, 100), k.nodes)]
     nodes, by_id, rels = _graph_start(rng, ids, k.chain)
     chain_nodes = rng.sample(ids, k.chain + 1)
@@ -395,7 +394,7 @@ def build_manifest(episode_id: str, split: str, seed: int | None, difficulty: in
                       Loader(kind="json", key="nodes", file="nodes.json")],
                      Loader(kind="json_window", key="edges", file="edges.json", start=0, stop=0),
                      windows(n_edges, data_turns), "All edges delivered. Submit the answer set and every complete path.")
-    return TaskManifest(domain=DOMAIN, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
+    return TaskManifest(domain=NAME, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
                         min_turns=len(turns), turns=turns,
                         output_contract=OutputContract(artifact_keys=ARTIFACT_KEYS,
                                                        description="answer set and path traces; see rules.txt"))
@@ -448,7 +447,7 @@ def _path_problem(path: list[str], by_id: dict, edges: set, query: dict, valid: 
     return None
 
 
-def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> list[Check]:
+def verify_artifact(files: dict[str, str], private: dict[str, Any], artifact: Any) -> list[Check]:
     shape = _shape_problems(artifact)
     if shape:
         return [check("artifact_shape", False, "artifact with keys answer, paths", shape[0],
@@ -484,3 +483,25 @@ def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> lis
               f"answers without a path: {untraced}; path ends missing from answer: {unanswered}",
               "path_trace_missing"),
     ]
+
+
+class MatrixDatabase(Domain):
+    """The matrix database: a relation chain with filters over a streamed graph; answers and paths."""
+
+    name = NAME
+    short = SHORT
+    aliases = ("matrix", "matrix_db", "graph")
+    levels = tuple(sorted(KNOBS) + sorted(LARGE))
+    rules = RULES
+
+    def generate(self, seed: int, level: int, split: str = "adhoc") -> Episode:
+        return generate_episode(seed, level, split)
+
+    def verify(self, episode: Episode, artifact: Any, record: Any = None) -> list[Check]:
+        return verify_artifact(episode.public_files, episode.private, artifact)
+
+    def check_public(self, files: dict[str, str]) -> None:
+        check_public(files)
+
+
+DOMAIN = MatrixDatabase()

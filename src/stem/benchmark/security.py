@@ -12,20 +12,17 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from stem.benchmark.domain_api import Environment
+from stem.benchmark.domain_api import Domain, Environment
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.security_targets import FAMILIES, PROTECTED, TWO_STAGE, run_target
 from stem.benchmark.verdict import Check, check
 from stem.errors import StemError
 
-DOMAIN = "security_sandbox"
+NAME = "security_sandbox"
 SHORT = "security"
-ALIASES = ("sec",)
-DIFFICULTIES = (1, 2, 3, 4, 5, 6)
 ARTIFACT_KEYS = ["vector", "observed"]
 PROBE_LIMIT_PER_TURN = 4
-TRANSCRIPT_FILES = ("target.py",)  # repair prompts show it in full: it decides every episode
 
 RULES = f"""SECURITY SANDBOX RULES
 
@@ -82,11 +79,11 @@ KNOBS = {
 ALL_FAMILIES = {**FAMILIES, **TWO_STAGE}
 
 
-def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
+def generate_episode(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
     if difficulty not in KNOBS:
         raise ValueError(f"security difficulty must be one of {sorted(KNOBS)}")
     k = KNOBS[difficulty]
-    rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}")
+    rng = random.Random(f"{NAME}:{seed}:{difficulty}")
     family = rng.choice(k.families)
     source, winner, pool = ALL_FAMILIES[family](rng)
     if run_target(source, winner) != PROTECTED:
@@ -135,15 +132,15 @@ def build_manifest(episode_id: str, split: str, seed: int | None, difficulty: in
                       Loader(kind="path", key="target_file", file="target.py")],
                      Loader(kind="lines_window", key="candidates", file="candidates.txt", start=0, stop=0),
                      windows(n_candidates, data_turns), "No more candidates or probes. Submit the proof object.")
-    return TaskManifest(domain=DOMAIN, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
+    return TaskManifest(domain=NAME, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
                         min_turns=len(turns), turns=turns, probe_limit_per_turn=PROBE_LIMIT_PER_TURN,
                         probe_budget=budget,
                         output_contract=OutputContract(artifact_keys=ARTIFACT_KEYS,
                                                        description="proof object: winning vector and observed result"))
 
 
-def verify(files: dict[str, str], private: dict[str, Any], artifact: Any,
-           probes: list[dict] | None = None) -> list[Check]:
+def verify_artifact(files: dict[str, str], private: dict[str, Any], artifact: Any,
+                    probes: list[dict] | None = None) -> list[Check]:
     """Re-run the submitted vector against the toy target; `probes` (the episode's probe log) when known."""
     if not isinstance(artifact, dict) or any(not isinstance(artifact.get(k), str) for k in ARTIFACT_KEYS):
         got = type(artifact).__name__ if not isinstance(artifact, dict) else sorted(artifact)
@@ -236,6 +233,29 @@ class ProbeEnvironment(Environment):
         return self.probes
 
 
-def environment(episode: Episode) -> Environment | None:
-    """Episodes whose manifest allows probes get a probe environment."""
-    return ProbeEnvironment(episode) if episode.manifest.probe_limit_per_turn else None
+class SecuritySandbox(Domain):
+    """The security sandbox: read a toy target, probe candidates through the environment, submit a proof."""
+
+    name = NAME
+    short = SHORT
+    aliases = ("sec",)
+    levels = tuple(KNOBS)
+    rules = RULES
+    transcript_files = ("target.py",)  # prompts show it in full: it decides every episode
+
+    def generate(self, seed: int, level: int, split: str = "adhoc") -> Episode:
+        return generate_episode(seed, level, split)
+
+    def verify(self, episode: Episode, artifact: Any, record: Any = None) -> list[Check]:
+        """`record` is the episode's probe log (None when unknown, e.g. a bare artifact to `stem bench verify`)."""
+        return verify_artifact(episode.public_files, episode.private, artifact, record)
+
+    def environment(self, episode: Episode) -> Environment | None:
+        """Episodes whose manifest allows probes get a probe environment."""
+        return ProbeEnvironment(episode) if episode.manifest.probe_limit_per_turn else None
+
+    def check_public(self, files: dict[str, str]) -> None:
+        check_public(files)
+
+
+DOMAIN = SecuritySandbox()

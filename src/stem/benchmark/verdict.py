@@ -58,6 +58,16 @@ def build_verdict(checks: list[Check], extra_tags: list[str] | None = None, limi
                    tags=tags, critique=critique)
 
 
+def as_verdict(result: Any) -> Verdict:
+    """The one normaliser of what a domain's verify() returns: a Verdict as it is, a non-empty list of
+    Check scored by build_verdict. Anything else raises TypeError saying what came back."""
+    if isinstance(result, Verdict):
+        return result
+    if isinstance(result, list) and result and all(isinstance(c, Check) for c in result):
+        return build_verdict(result)
+    raise TypeError(f"verify() returned {type(result).__name__}, not a non-empty list of Check (or a Verdict)")
+
+
 def failed_verdict(tag: str, message: str) -> Verdict:
     """A verdict for an episode that produced nothing checkable (crash, non-JSON, no artifact...)."""
     return Verdict(success=False, score=0.0,
