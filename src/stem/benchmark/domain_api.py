@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.verdict import Check, Verdict
+from stem.turn_protocol import TurnFn
 
 Objective = Literal["pass", "climb"]
 
@@ -60,6 +61,17 @@ class Environment:
         return None
 
 
+def reference_response(observation: dict, artifact: Any, action: dict | None = None) -> dict:
+    """A reference agent's response to one observation: a trace step, `action` when given, and on the
+    final turn the artifact."""
+    response: dict[str, Any] = {"memory": {}, "trace": [f"reference: turn {observation['turn']}"]}
+    if action:
+        response["action"] = action
+    if observation["final_turn"]:
+        response["artifact"] = artifact
+    return response
+
+
 class Domain:
     name: str = ""  # the domain id in manifests and genomes, e.g. trading_floor
     aliases: tuple[str, ...] = ()  # other names accepted on the command line
@@ -86,6 +98,16 @@ class Domain:
     def reference_artifact(self, episode: Episode) -> Any:
         """The private reference answer in submission form."""
         return episode.private["expected"]
+
+    def reference_agent(self, episode: Episode) -> TurnFn:
+        """The private reference played as an agent, for `stem domain check` and tests (never an organ,
+        never shown to a model): it traces every turn, takes the actions the reference takes, and
+        submits reference_artifact() on the final turn. Run through the EpisodeRunner, its verdict must
+        pass and its record is what the environment records when the reference is played. The default
+        takes no actions, which is right for a domain without an environment; a domain with one
+        overrides it (security probes the winner, binpacking places items by its reference heuristic)."""
+        artifact = self.reference_artifact(episode)
+        return lambda obs: reference_response(obs, artifact)
 
     def check_public(self, files: dict[str, str]) -> None:
         """Raise StemError when a stored episode's public files are unusable (default: no check)."""

@@ -181,9 +181,12 @@ def parse_generated_id(episode_id: str) -> tuple[str, int, int] | None:
 
 
 def environment(episode: Episode) -> Any:
-    """The episode's environment (None when its domain answers no actions); a domain that fails to
-    make one is one line naming it."""
-    d = get(episode.domain)
+    """The episode's environment (None when its domain answers no actions)."""
+    return environment_of(get(episode.domain), episode)
+
+
+def environment_of(d: Domain, episode: Episode) -> Any:
+    """`d.environment(episode)`; a domain that fails to make one is one line naming it."""
     try:
         return d.environment(episode)
     except Exception as exc:

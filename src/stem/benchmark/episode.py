@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from stem.benchmark import domains
-from stem.benchmark.domain_api import ActionFailure, Environment
+from stem.benchmark.domain_api import ActionFailure, Domain, Environment
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import turn_delta
 from stem.benchmark.verdict import Check, Verdict, build_verdict, check, failed_verdict
@@ -110,11 +110,15 @@ def build_observation(episode: Episode, turn: int, memory: dict, env: Environmen
 
 
 class EpisodeRunner:
+    """`domain` is the Domain that owns the episode (default: the registry's, by the manifest's domain
+    id); `stem domain check` passes one that is not registered."""
+
     def __init__(self, episode: Episode, trace_dir: Path | None = None, artifacts_dir: str = "",
-                 recorder: TurnRecorder | None = None):
+                 recorder: TurnRecorder | None = None, domain: Domain | None = None):
         self.episode = episode
         self.artifacts_dir = artifacts_dir
         self.recorder = recorder if recorder is not None else (TurnFiles(trace_dir) if trace_dir is not None else None)
+        self.domain = domain
 
     def _record(self, turn: int, observation: dict, response: dict | None, result: dict) -> None:
         if self.recorder is not None:
@@ -129,7 +133,9 @@ class EpisodeRunner:
         turns_run = 0
         env: Environment | None = None
         try:
-            env = domains.environment(ep)
+            if self.domain is None:
+                self.domain = domains.get(ep.domain)
+            env = domains.environment_of(self.domain, ep)
         except StemError as exc:
             failure = {"tag": "environment_error", "message": str(exc), "line": None, "turn": 1}
         for spec in ([] if failure else m.turns):
@@ -229,7 +235,7 @@ class EpisodeRunner:
                                   f"no 'artifact' in the final turn's response; required keys: "
                                   f"{', '.join(m.output_contract.artifact_keys)}")
         try:
-            base = domains.verify(self.episode, artifact, record)
+            base = domains.verify_with(self.domain, self.episode, artifact, record)
         except StemError as exc:  # a broken verifier fails the episode with its reason, not the run
             return failed_verdict("verifier_error", str(exc))
         missing = [t for t in range(1, turns_run + 1) if t not in traced]

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from stem.benchmark.domain_api import Domain, Environment
+from stem.benchmark.domain_api import Domain, Environment, reference_response
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.security_targets import FAMILIES, PROTECTED, TWO_STAGE, run_target
@@ -253,6 +253,17 @@ class SecuritySandbox(Domain):
     def environment(self, episode: Episode) -> Environment | None:
         """Episodes whose manifest allows probes get a probe environment."""
         return ProbeEnvironment(episode) if episode.manifest.probe_limit_per_turn else None
+
+    def reference_agent(self, episode: Episode):
+        """The reference probes the winner on the turn it is delivered, then submits it with the result."""
+        artifact = self.reference_artifact(episode)
+
+        def turn(observation: dict) -> dict:
+            delivered = observation["delta"].get("candidates") or []
+            probe = {"probe": [artifact["vector"]]} if artifact["vector"] in delivered else None
+            return reference_response(observation, artifact, probe)
+
+        return turn
 
     def check_public(self, files: dict[str, str]) -> None:
         check_public(files)
