@@ -20,6 +20,7 @@ the class as `DOMAIN`) or in an installed package under the entry point group `s
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Literal
 
 from stem.benchmark.episode_model import Episode
@@ -59,6 +60,22 @@ class Environment:
 
     def record(self) -> Any:
         return None
+
+
+def turns_rule(each_data_turn: str, unit: str = "window") -> str:
+    """The paragraph every built-in rules text carries about turns: how many there are and where that
+    is stated. `each_data_turn` says what one data turn delivers, e.g. "the next window of edges";
+    `unit` names one data turn's delivery ("window", "item")."""
+    bullets = [
+        'observation["turn"] is this turn\'s number (1, 2, ...), observation["turn_count"] how many turns '
+        'the episode has (the same on every turn), and observation["final_turn"] is true on the last turn '
+        'only (turn == turn_count).',
+        f"turn 1 is the start; each turn from 2 to turn_count - 1 is a data turn that delivers {each_data_turn} "
+        f"(so there are turn_count - 2 data turns); turn turn_count is the final turn: it brings no new {unit} "
+        "and asks for the answer.",
+    ]
+    return "Turns\n" + "".join(textwrap.fill(b, 94, initial_indent="- ", subsequent_indent="  ") + "\n"
+                               for b in bullets)
 
 
 def reference_response(observation: dict, artifact: Any, action: dict | None = None) -> dict:

@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from stem.benchmark.domain_api import Domain
+from stem.benchmark.domain_api import Domain, turns_rule
 from stem.benchmark.episode_model import Episode, dump_json
 from stem.benchmark.public_check import bad, json_file, require
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
@@ -30,6 +30,7 @@ nodes.json lists nodes: {"id", "kind", "status", "props"}. edges.json lists dire
 {"src", "rel", "dst"}; edges arrive in windows over several turns. query.json (and the same
 query in words in query.txt) gives a start node and a chain of steps.
 
+""" + turns_rule("the next window of edges.json") + """
 Where each value arrives (observation["delta"])
 - turn 1: "rules" (this text), "query_text" (query.txt), "query" (query.json: {"start": id,
   "steps": [{"rel": str, "where": [{"prop", "op", "value"}, ...]}, ...]}), "nodes" (the whole
@@ -43,21 +44,29 @@ Evaluation
    step's rel, from the path's last node (src) to a new node (dst).
 2. A node reached by a step must have status "active" (inactive and revoked nodes are never
    entered) and must satisfy every filter of that step: {"prop", "op", "value"} with op one
-   of = != >= <= > <. A node lacking the prop fails the filter. Order comparisons apply to
-   numbers only.
+   of = != >= <= > <. A node lacking the prop fails the filter. = and != compare type and
+   value: numbers compare as numbers (3 = 3.0), a string never equals a number ("3" != 3),
+   and true/false are not numbers (true != 1). Order comparisons (>= <= > <) hold only when
+   both sides are numbers; with a string or a boolean on either side they fail.
 3. Paths are simple: no node appears twice in one path (the graph has cycles).
 4. A complete path has taken every step. Dead ends simply produce no complete path.
 5. The answer is the set of last nodes of all complete paths.
 
 Harder episodes (levels 5-6) add:
 6. Variable-length steps: a step with "hops": [min, max] follows between min and max edges of
-   its rel. Every node it enters must be active; its filters apply only to the node where the
+   its rel, with 1 <= min <= max <= 4 (a step always follows at least one edge; a query with
+   min 0 is invalid and never given). A step without "hops" follows exactly one edge.
+   Every node it enters must be active; its filters apply only to the node where the
    step ends; the nodes in between are part of the path trace. A path counts once even if it
    can be split into the steps in more than one way.
 7. Negated filters: a filter with "not": true is passed by the nodes that fail the plain filter
    (so a node lacking the prop passes it).
-8. Revoked edges: an edges item with "revoked": true removes that edge from the graph; an edge
-   added again later is back. Answer on the graph as it stands after the last window.
+8. Revoked edges: an edges item with "revoked": true removes that edge from the graph. The
+   graph holds each (src, rel, dst) at most once, and an edge is in it exactly when the last
+   edges item naming that (src, rel, dst), in delivery order, is not revoked: adding an edge
+   twice is the same as once, one revoke removes it however often it was added, a revoke of
+   an edge that is not there does nothing, and an edge added after its revoke is back.
+   Answer on the graph as it stands after the last window.
 9. Graphs have hundreds of nodes and thousands of edges: search step by step and prune with
    status and filters as you go; enumerating every path first does not finish in time.
 
@@ -87,17 +96,28 @@ KNOBS = {
 }
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _equal(have: Any, want: Any) -> bool:
+    """JSON equality: numbers as numbers (3 == 3.0); otherwise the same type and value, so "3" != 3
+    and true != 1 (Python's True == 1 does not leak into the rules)."""
+    if _number(have) and _number(want):
+        return have == want
+    return type(have) is type(want) and have == want
+
+
 def _passes(node: dict, flt: dict) -> bool:
     props = node.get("props", {})
     if flt["prop"] not in props:
         return False
     have, op, want = props[flt["prop"]], flt["op"], flt["value"]
     if op == "=":
-        return have == want
+        return _equal(have, want)
     if op == "!=":
-        return have != want
-    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (have, want))
-    if not numeric:
+        return not _equal(have, want)
+    if not (_number(have) and _number(want)):
         return False
     return {">=": have >= want, "<=": have <= want, ">": have > want, "<": have < want}[op]
 

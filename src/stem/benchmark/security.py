@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from stem.benchmark.domain_api import Domain, Environment, reference_response
+from stem.benchmark.domain_api import Domain, Environment, reference_response, turns_rule
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.security_targets import FAMILIES, PROTECTED, TWO_STAGE, run_target
@@ -30,6 +30,13 @@ target.py holds a toy target: a pure function target(request: str) -> str with o
 branch, which returns exactly "{PROTECTED}". candidates.txt holds candidate request vectors,
 one per line; they arrive in windows over several turns. Exactly one candidate reaches the
 protected branch; the others are decoys.
+
+{turns_rule("the next window of candidates.txt")}
+The last candidates arrive on turn turn_count - 1: until you have seen that turn, more
+candidates may still come, so never conclude from a short window that the stream has ended.
+A probe requested on turn turn_count - 1 is still served (its results arrive on the final
+turn); with a budget of one probe, the safe plan is to probe a candidate only once the source
+shows it reaches the protected branch, waiting as late as turn turn_count - 1 if need be.
 
 Probing
 - You never run the target yourself. To test candidates, return an action

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from stem.benchmark.domain_api import Domain
+from stem.benchmark.domain_api import Domain, turns_rule
 from stem.benchmark.episode_model import Episode, dump_json
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.money import fmt, to_cents
@@ -33,6 +33,7 @@ asset you may trade, the flat fee charged per order, and the closing cash floor.
 portfolio.json gives the starting cash and positions. market.csv arrives in windows, one
 row per (tick, asset) quote: tick, asset, bid, ask, max_qty.
 
+""" + turns_rule("the next window of market.csv rows") + """
 Where each value arrives (observation["delta"])
 - turn 1: "rules" (this text), "contract" (contract.json as an object: "targets" {asset: qty},
   "fee" and "cash_floor" as two-decimal strings), "portfolio" (portfolio.json: "cash" string,
