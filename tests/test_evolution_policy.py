@@ -162,3 +162,60 @@ def test_observation_sample_is_a_real_observation_truncated_visibly():
     assert '"market_rows"' in text and '"tick":' in text and "more items]" in text
     assert '"rules": "<the DOMAIN RULES text above>"' in text
     assert len(observation_sample(ep, limit=800)) < 900 and "[… sample cut:" in observation_sample(ep, limit=800)
+
+
+def test_stop_rules_for_pass_and_climb():
+    from stem.evolution.outcome import StopRule, domain_done
+    passing = member("passes", [1.0, 1.0, 1.0])
+    passing_imperfect = passing.model_copy(update={"scores": {"e1": 1.0, "e2": 0.9, "e3": 0.95}})
+    assert passing_imperfect.all_pass and not passing_imperfect.perfect
+    pass_rule, climb_rule = StopRule("pass", 10, 3, 0.001), StopRule("climb", 10, 3, 0.001)
+    assert domain_done(passing_imperfect, [0.95], 1, pass_rule) == "all_train_pass"
+    assert domain_done(passing_imperfect, [0.95], 1, climb_rule) is None  # a pass is no reason to stop climbing
+    assert domain_done(passing, [1.0], 1, climb_rule) == "all_train_perfect"
+    # gains of at most min_delta do not count: three generations after 0.95 without a real gain
+    assert domain_done(passing_imperfect, [0.95, 0.9505, 0.951, 0.9509], 4, climb_rule) == "patience"
+    assert domain_done(passing_imperfect, [0.95, 0.9505, 0.96, 0.9609], 4, climb_rule) is None
+    assert domain_done(None, [0.0] * 10, 10, pass_rule) == "max_epochs"
+    assert roles.generations_without_gain([0.5, 0.5004, 0.6], 0.001) == 0
+    assert roles.generations_without_gain([0.5, 0.5004, 0.5008], 0.001) == 2
+
+
+def test_near_misses_are_revised_first_and_once():
+    front = [member("a", [1.0, 0.0, 0.5])]
+    got = roles.assign(3, front, 4, False, ["near_1"])
+    assert [r.kind for r in got] == ["revise", "repair", "immigrant"] and got[0].parents == ("near_1",)
+    assert [r.kind for r in roles.assign(2, [], 1, False, ["n1", "n2", "n3"])] == ["revise", "revise"]
+
+
+def test_mechanical_rejections_are_near_misses_and_approaches_are_not():
+    from stem.evolution.near_miss import is_near_miss, salvage_source
+    from stem.runtime.validator import MAX_BYTES, validate
+    organ = "def run(observation):\n    return {'trace': ['x'], 'memory': {}}\n"
+    assert is_near_miss(validate(organ + "#" * MAX_BYTES))  # too large
+    assert is_near_miss(validate(organ + "def f(o):\n    return getattr(o, 'x')\n"))  # one banned name
+    assert is_near_miss(validate(organ + "def f(:\n"))  # a syntax error
+    assert is_near_miss(validate("import numpy\n" + organ))  # an import the allowlist lacks, on one line
+    assert not is_near_miss(validate("import socket\n" + organ))  # network: the approach itself
+    assert not is_near_miss(validate(organ + "def f():\n    return open('x').read()\n"))  # files
+    assert not is_near_miss(validate(organ + "def f():\n    return eval('1')\n"))  # running code
+    many = organ + "".join(f"def f{i}(o):\n    return getattr(o, 'x')\n" for i in range(8))
+    assert not is_near_miss(validate(many))  # eight rejected lines: a different organ, not a near miss
+    cut = '{"organ_name": "x_organ", "rationale": "r", "source": "def run(observation):\\n    return {\\"trace\\": [1'
+    assert salvage_source(cut) == 'def run(observation):\n    return {"trace": [1'
+    assert salvage_source('{"organ_name": "x"') is None
+
+
+def test_edits_apply_exactly_once_or_refuse_with_the_edit_named():
+    from stem.evolution.edits import EditMismatch, apply_edits
+    from stem.genome import Edit, TransformationPlan
+    base = "a = 1\nb = 2\nb = 2\n"
+    assert apply_edits(base, [Edit(search="a = 1", replace="a = 3"), Edit(search="a = 3\nb", replace="c")]) == \
+        "c = 2\nb = 2\n"
+    with pytest.raises(EditMismatch, match="edit 1 of 1: .* occurs 2 times"):
+        apply_edits(base, [Edit(search="b = 2", replace="x")])
+    with pytest.raises(EditMismatch, match="edit 2 of 2: .* does not occur"):
+        apply_edits(base, [Edit(search="a = 1", replace="z"), Edit(search="a = 1", replace="y")])
+    with pytest.raises(ValueError, match="exactly one of 'source'"):
+        TransformationPlan(organ_name="abc", domain="trading_floor", rationale="r" * 10, source="x" * 40,
+                           edits=[Edit(search="a", replace="b")])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stem.runtime.validator import ALLOWED_IMPORTS, MAX_BYTES, derived_banned_attrs, validate
+from stem.runtime.validator import ALLOWED_IMPORTS, MAX_BYTES, MAX_DEPTH, MAX_NODES, derived_banned_attrs, validate
 
 OK_RUN = "def run(observation):\n    return {'trace': ['x']}\n"
 
@@ -74,7 +74,8 @@ def test_fixture_literals_are_rejected_when_given():
 
 def test_fail_closed_on_size_depth_and_recursion():
     assert rules("x = 1\n" * (MAX_BYTES // 5)) == ["too_large"]
-    assert rules("def run(observation):\n    return " + "[" * 80 + "]" * 80 + "\n") == ["too_deep"]
+    assert rules(elif_chain(MAX_DEPTH)) == ["too_deep"]  # an elif chain of n branches nests n + 5 deep
+    assert rules("def run(observation):\n    return [" + "0," * (MAX_NODES + 10) + "]\n") == ["too_many_nodes"]
     assert rules("def run(observation):\n    return " + "-" * 20000 + "1\n")[0] in {"unparseable", "too_deep", "syntax_error"}
     assert rules("def run(observation:\n") == ["syntax_error"]
     assert rules(b"def run(o):\n    return '\xff'\n")[0] in {"unparseable", "syntax_error"}
@@ -83,3 +84,68 @@ def test_fail_closed_on_size_depth_and_recursion():
 def test_allowed_imports_are_accepted():
     src = "".join(f"import {m}\n" for m in sorted(ALLOWED_IMPORTS)) + OK_RUN
     assert validate(src).ok, validate(src).summary()
+
+
+def elif_chain(branches: int) -> str:
+    return ("def run(observation):\n    x = len(observation)\n    y = 0\n    if x == 0:\n        y = 1\n"
+            + "".join(f"    elif x == {i}:\n        y = {i}\n" for i in range(1, branches))
+            + "    return {'trace': [str(y)]}\n")
+
+
+def helpers_module(target_bytes: int) -> str:
+    """Plain code of about target_bytes: many small helpers with loops and dict lookups."""
+    parts, i = [], 0
+    while sum(map(len, parts)) < target_bytes:
+        parts.append(f"def helper_{i}(rows, table):\n    total = 0\n    for row in rows:\n"
+                     f"        key = str(row.get('k', '')).lower()\n        if key in table:\n"
+                     f"            total += table[key] * {i % 7 + 1}\n        elif key:\n            total -= 1\n"
+                     f"    return {{'total': total, 'n': len(rows)}}\n\n\n")
+        i += 1
+    return "".join(parts) + "def run(observation):\n    return {'trace': [str(helper_0([], {}))]}\n"
+
+
+def test_organs_of_the_size_capable_models_write_fit_the_caps():
+    big = helpers_module(MAX_BYTES - 2000)  # e.g. the 99 KB interpreter a 64 KB cap once refused
+    assert 0 < MAX_BYTES - len(big.encode()) < 3000
+    assert validate(big).ok, validate(big).summary()
+    assert validate(elif_chain(MAX_DEPTH - 10)).ok  # a long opcode dispatch
+
+
+AST_READER = '''import ast
+
+
+class Calls(ast.NodeVisitor):
+    def __init__(self):
+        self.found = []
+
+    def visit_Call(self, node):
+        self.found.append(ast.unparse(node.func))
+        self.generic_visit(node)
+
+
+def run(observation):
+    tree = ast.parse(observation["delta"]["target_source"])
+    visitor = Calls()
+    visitor.visit(tree)
+    consts = [ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)]
+    funcs = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+    return {"trace": [ast.dump(tree)[:80]], "memory": {"calls": visitor.found, "consts": consts, "funcs": funcs}}
+'''
+
+
+def test_ast_reads_source_but_its_escape_hatches_are_refused():
+    assert "ast" in ALLOWED_IMPORTS
+    assert validate(AST_READER).ok, validate(AST_READER).summary()
+    assert {"contextmanager", "nullcontext", "sys"} <= derived_banned_attrs()  # ast's re-exports of other modules
+    cases = {
+        "import ast\ndef run(o):\n    return dict(ast.iter_fields(run))\n": "banned_attribute",
+        "from ast import iter_fields\n" + OK_RUN: "banned_import_name",
+        "import ast\nclass T(ast.NodeTransformer):\n    x = 1\n" + OK_RUN: "banned_attribute",
+        "from ast import NodeTransformer\n" + OK_RUN: "banned_import_name",
+        "import ast\ndef run(o):\n    ast.main()\n    return {}\n": "banned_attribute",
+        "import ast\ndef run(o):\n    return compile(ast.parse('1'), 'x', 'eval')\n": "banned_name",
+        "import ast\ndef run(o):\n    return ast.sys.modules\n": "banned_attribute",
+        "import ast\ndef run(o):\n    with ast.nullcontext():\n        return {}\n": "banned_attribute",
+    }
+    for source, rule in cases.items():
+        assert rule in rules(source), (source, rules(source))

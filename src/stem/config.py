@@ -62,6 +62,13 @@ class EvolutionSettings(BaseModel):
     transcript_episodes: int = Field(default=3, ge=1, description="failing episodes transcribed per repair prompt")
     workers: int | None = Field(default=None, ge=1, description="episodes evaluated at once (default: the core count)")
     executor: Literal["local", "ray"] = Field(default="local", description="where episodes run: this machine or Ray")
+    objective: Literal["pass", "climb"] | None = Field(default=None, description="pass: a domain stops at the first "
+                                                       "organ passing every train episode; climb: it goes on while the "
+                                                       "best mean train score improves (default: the domain's own)")
+    patience: int = Field(default=3, ge=1, description="climb: generations without a gain above min_delta before "
+                          "a domain stops")
+    min_delta: float = Field(default=0.001, ge=0.0, description="climb: the smallest rise of the best mean train "
+                             "score that counts as a gain")
 
 
 class DomainSettings(BaseModel):

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Edit(BaseModel):
+    """One search/replace edit against the parent's source: `search` must occur exactly once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    search: str = Field(min_length=1, description="text copied exactly from the parent's source (occurs once)")
+    replace: str = Field(description="the text that takes its place")
 
 
 class TransformationPlan(BaseModel):
-    """One proposed change to the genome: the Python source of a new or repaired organ."""
+    """One proposed change to the genome: the Python source of a new or repaired organ, or (for a
+    repair of an organ shown in the prompt) search/replace edits against that organ's source."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -17,7 +27,18 @@ class TransformationPlan(BaseModel):
     mode: str = Field(default="new_organ", max_length=40,
                       description="new_organ, repair or crossover: informational; the harness records the role it asked for")
     rationale: str = Field(min_length=10, description="what failed and why this source fixes it")
-    source: str = Field(min_length=30, description="complete Python module defining run(observation) -> dict")
+    source: str | None = Field(default=None, min_length=30,
+                               description="complete Python module defining run(observation) -> dict")
+    edits: list[Edit] | None = Field(default=None, min_length=1, max_length=200,
+                                     description="instead of source, for a repair: search/replace edits applied in "
+                                                 "order to the parent's source")
+
+    @model_validator(mode="after")
+    def _source_or_edits(self) -> "TransformationPlan":
+        if (self.source is None) == (self.edits is None):
+            raise ValueError("give exactly one of 'source' (the complete module) or 'edits' (search/replace "
+                             "against the parent's source)")
+        return self
 
 
 class OrganRef(BaseModel):

@@ -7,11 +7,54 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from stem.evolution.pareto import Member
+from stem.genome import OrganRef
 
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+
+class Member(BaseModel):
+    """One organ on a domain's Pareto front (run.json `front`): its per-episode train scores, the
+    numbers its verdicts reported per episode (e.g. binpacking's excess), and where it came from."""
+    organ: OrganRef
+    domain: str
+    generation: int
+    candidate: int
+    role: str = "new_organ"
+    parents: list[str] = Field(default_factory=list)
+    lineage: list[str] = Field(default_factory=list)
+    origin: str | None = None  # where a warm-started organ came from (a genome file); None: this run
+    rationale: str = ""
+    scores: dict[str, float]  # train episode id -> score in [0, 1]
+    details: dict[str, dict[str, float]] = Field(default_factory=dict)  # episode id -> the verdict's numbers
+    passed_ids: list[str] = Field(default_factory=list)
+    failures: str = ""
+
+    @property
+    def score(self) -> float:
+        return sum(self.scores.values()) / len(self.scores) if self.scores else 0.0
+
+    @property
+    def passed(self) -> int:
+        return len(self.passed_ids)
+
+    @property
+    def episodes(self) -> int:
+        return len(self.scores)
+
+    @property
+    def all_pass(self) -> bool:
+        return self.episodes > 0 and self.passed == self.episodes
+
+    @property
+    def perfect(self) -> bool:
+        """Every train episode scored 1.0: nothing is left to climb on this train split."""
+        return self.episodes > 0 and all(v >= 1.0 - 1e-9 for v in self.scores.values())
+
+    def rank(self) -> tuple:
+        """Best first: mean score, episodes passed, then the newer organ."""
+        return (self.score, self.passed, self.generation, -self.candidate)
 
 
 class Usage(_Open):
@@ -66,7 +109,8 @@ class Options(_Open):
 
 class DomainState(_Open):
     epochs: int = Field(ge=0)
-    done: str | None = None
+    objective: Literal["pass", "climb"] = "pass"
+    done: str | None = None  # why the domain stopped: all_train_pass, all_train_perfect, patience, max_epochs
     last_failures: str = ""
     best_history: list[float] = Field(default_factory=list)
 
@@ -76,6 +120,25 @@ class Rejected(_Open):
     domain: str
     organ: str
     reason: str
+
+
+class RejectionLine(_Open):
+    rule: str
+    line: int
+    col: int = 0
+    message: str
+
+
+class NearMiss(_Open):
+    """A candidate rejected for a mechanical reason, kept for a revision in the next generation."""
+    organ: str
+    domain: str
+    generation: int
+    candidate: int
+    source_file: str  # relative to the run directory
+    kind: Literal["validator", "cut_off"] = "validator"
+    reason: str
+    rejections: list[RejectionLine] = Field(default_factory=list)
 
 
 class LLMChoice(_Open):
@@ -94,6 +157,7 @@ class RunRecord(_Open):
     domain_state: dict[str, DomainState]
     front: dict[str, list[Member]] = Field(default_factory=dict)  # absent in runs before round 2
     rejected: list[Rejected] = Field(default_factory=list)
+    near_misses: dict[str, list[NearMiss]] = Field(default_factory=dict)  # absent in runs before round 3
     llm_usage: Usage | None = None
     llm: LLMChoice | None = None
     calls_saved: int = Field(default=0, ge=0)

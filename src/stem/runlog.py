@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from stem.errors import StemError, field_error
+from stem.genome import OrganRef
 from stem.jsonio import append_line, read_json, write_json
 from stem.run_models import RunRecord
 
@@ -66,7 +67,22 @@ def list_runs(logs: Path) -> list[Path]:
 
 
 def gen_dir(run: Path, generation: int) -> Path:
-    return run / f"generation_{generation:03d}"
+    return run / gen_name(generation)
+
+
+def gen_name(generation: int) -> str:
+    return f"generation_{generation:03d}"
+
+
+def candidate_file(generation: int, index: int, partial: bool = False) -> str:
+    """A candidate's source in the run directory (relative): the module it proposed, or the part of it
+    that arrived before its answer was cut off."""
+    return f"{gen_name(generation)}/candidates/c{index}{'.partial' if partial else ''}.py"
+
+
+def run_organ_ref(ref: OrganRef) -> OrganRef:
+    """An organ written into <run>/skills/, named relative to <run>/genome.json."""
+    return ref.model_copy(update={"path": f"skills/{ref.path}"})
 
 
 class RunLog:

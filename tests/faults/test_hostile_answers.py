@@ -169,6 +169,8 @@ def test_hostile_http_behaviour_becomes_scars_and_one_clean_stop(tmp_path):
     out = proc.stdout + proc.stderr
     assert proc.returncode in (0, 1) and "Traceback" not in out, out[-3000:]
     state = RunLog(run).read_run()
-    assert state["status"] == "finished" and state["stage2"]["stop_reason"].startswith("llm: ")
+    # some calls of the generation were answered (two bodies without usage), so the endpoint failures are
+    # those candidates' scars and Stage 2 is not stopped: it stops only when every call fails at the endpoint
+    assert state["status"] == "finished" and state["stage2"]["stop_reason"] == "every domain finished"
     assert_each_kind_scarred(run, HTTP, population=len(HTTP))
     assert_reads_back(run, tmp_path / "config.yaml")

@@ -95,8 +95,9 @@ class Domain:
     short: str = ""  # prefix of generated episode ids: <short>-s<seed>-d<level>
     levels: tuple[int, ...] = (1,)
     rules: str = ""
-    transcript_files: tuple[str, ...] = ()  # public files that decide an episode; prompts show them whole
+    transcript_files: tuple[str, ...] = ()  # public files that decide an episode; every prompt shows them whole
     objective: Objective = "pass"  # climb: training keeps improving the mean score after every train episode passes
+    score_rule: str = "the share of its verdict's checks that pass"  # how an episode's score is computed, for prompts
     scores_without_answer: bool = False  # verify() needs no private answer (it scores what the environment recorded)
 
     def generate(self, seed: int, level: int, split: str = "adhoc") -> Episode:

@@ -22,6 +22,8 @@ class Verdict(BaseModel):
     checks: list[Check] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     critique: str = ""
+    details: dict[str, Any] = Field(default_factory=dict, description="numbers the domain reports beside the "
+                                    "checks, e.g. binpacking's bins_used, lower_bound, excess")
 
     def failing(self) -> list[Check]:
         return [c for c in self.checks if not c.passed]

@@ -24,21 +24,28 @@ def train(domain: str = typer.Option("trading", "--domain", "-d", help="trading 
           executor: Optional[str] = typer.Option(None, "--executor", help="local (default) or ray."),
           ray_address: Optional[str] = typer.Option(None, "--ray-address",
                                                     help="Ray cluster to join (default: start a local Ray)."),
+          objective: Optional[str] = typer.Option(None, "--objective",
+                                                  help="pass: stop a domain at the first organ passing every train "
+                                                       "episode; climb: go on while the best mean train score improves "
+                                                       "(default: config, else the domain's own)."),
           unsafe: bool = UnsafeOpt, config: Optional[Path] = ConfigOpt,
           json_out: bool = typer.Option(False, "--json", help="Print the final summary as JSON.")) -> None:
     """Stage 1 stem baseline, Stage 2 evolution, Stage 3 validation + hidden test. Exit 0 mature, 1 not, 2 bad input."""
     raise typer.Exit(run(config, domain, population, max_epochs, llm, model, base_url, replay_from, resume,
-                         unsafe, json_out, workers, executor, ray_address))
+                         unsafe, json_out, workers, executor, ray_address, objective))
 
 
 def run(config: Path | None, domain: str, population: int | None, max_epochs: int | None, llm: str | None,
         model: str | None, base_url: str | None, replay_from: Path | None, resume: Path | None, unsafe: bool,
         json_out: bool, workers: int | None = None, executor: str | None = None,
-        ray_address: str | None = None) -> int:
+        ray_address: str | None = None, objective: str | None = None) -> int:
+    from stem.errors import StemError
     from stem.training import TrainOptions, Trainer
     settings = load_settings(config)
+    if objective is not None and objective not in ("pass", "climb"):
+        raise StemError(f"--objective {objective}: use pass or climb")
     opts = TrainOptions(domain, population, max_epochs, llm, model, base_url, replay_from, unsafe, resume, workers,
-                        executor, ray_address)
+                        executor, ray_address, objective=objective)
     display = TrainDisplay()
     try:
         result = Trainer(settings, opts, display).run()

@@ -10,45 +10,11 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from pydantic import BaseModel, Field
+from stem.run_models import Member
 
-from stem.genome import OrganRef
+__all__ = ["FRONT_CAP", "Member", "best", "complementary_pairs", "dominates", "insert"]
 
 FRONT_CAP = 8
-
-
-class Member(BaseModel):
-    organ: OrganRef
-    domain: str
-    generation: int
-    candidate: int
-    role: str = "new_organ"
-    parents: list[str] = Field(default_factory=list)
-    lineage: list[str] = Field(default_factory=list)
-    rationale: str = ""
-    scores: dict[str, float]  # train episode id -> score in [0, 1]
-    passed_ids: list[str] = Field(default_factory=list)
-    failures: str = ""
-
-    @property
-    def score(self) -> float:
-        return sum(self.scores.values()) / len(self.scores) if self.scores else 0.0
-
-    @property
-    def passed(self) -> int:
-        return len(self.passed_ids)
-
-    @property
-    def episodes(self) -> int:
-        return len(self.scores)
-
-    @property
-    def all_pass(self) -> bool:
-        return self.episodes > 0 and self.passed == self.episodes
-
-    def rank(self) -> tuple:
-        """Best first: mean score, episodes passed, then the newer organ."""
-        return (self.score, self.passed, self.generation, -self.candidate)
 
 
 def dominates(a: Member, b: Member) -> bool:

@@ -115,6 +115,7 @@ class StructuredResult(Generic[T]):
     raw_answers: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     repaired: bool = False
+    truncated: bool = False  # an answer stopped at the token limit
 
 
 def ask_structured(client: LLMClient, messages: list[dict[str, str]], model: type[T], repair_template: str,
@@ -122,7 +123,8 @@ def ask_structured(client: LLMClient, messages: list[dict[str, str]], model: typ
     cap = client.max_answer_chars
     answer = client.complete(messages, purpose=purpose)
     value, errors = parse_answer(answer.text, model, answer.finish_reason == "length", cap)
-    result: StructuredResult[T] = StructuredResult(value, [clip_answer(answer.text, cap)], errors)
+    result: StructuredResult[T] = StructuredResult(value, [clip_answer(answer.text, cap)], errors,
+                                                   truncated=answer.finish_reason == "length")
     if value is not None:
         return result
     repair = repair_template.format(model_name=model.__name__, errors="\n".join(f"- {e}" for e in errors[:12]),
@@ -137,4 +139,5 @@ def ask_structured(client: LLMClient, messages: list[dict[str, str]], model: typ
     value, errors = parse_answer(second.text, model, second.finish_reason == "length", cap)
     result.raw_answers.append(clip_answer(second.text, cap))
     result.value, result.errors, result.repaired = value, errors, True
+    result.truncated = result.truncated or second.finish_reason == "length"
     return result

@@ -1,10 +1,11 @@
 """Stage 2: generations on the train episodes, one domain after another.
 
-A generation: read the domain's Pareto front and score history, give each of the K candidates a
-role (evolution/roles.py), build each role's prompt with its parents' sources and what happened in
-their failing episodes, send the requests concurrently (evolution/dispatch.py), gate and evaluate
-each answer as it arrives, then commit: candidates, front, genome, scars, and run.json last. A
-crash before run.json is written redoes only the unfinished generation on --resume.
+A generation: read the domain's Pareto front, near misses and score history, give each of the K
+candidates a role (evolution/roles.py), build each role's prompt with its parents' sources and what
+happened in their failing episodes, send the requests concurrently (evolution/dispatch.py), gate and
+evaluate each answer as it arrives, let evolution/outcome.py decide what the generation changed,
+then write it: candidates, front, genome, scars, and run.json last. A crash before run.json is
+written redoes only the unfinished generation on --resume.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from stem.evolution import prompts as promptlib
 from stem.evolution import roles as rolelib
 from stem.evolution import scars as scarlib
 from stem.evolution.dispatch import dispatch
+from stem.evolution.outcome import GenerationOutcome, StopRule, decide, won
 from stem.evolution.transcripts import EpisodeRecord, failing_transcripts
 from stem.genome import Capability
 from stem.genome_store import load_genome, organ_source
 from stem.jsonio import write_json, write_text_atomic
 from stem.llm.client import LLMClient
-from stem.runlog import gen_dir
-from stem.training.shared import RunContext, private_literals, run_organ_ref
+from stem.run_models import DomainState, NearMiss
+from stem.runlog import candidate_file, gen_dir
+from stem.training.shared import RunContext, private_literals
 
 
 def stage2(ctx: RunContext, client: LLMClient, train: dict[str, list[Episode]],
@@ -39,23 +42,30 @@ def stage2(ctx: RunContext, client: LLMClient, train: dict[str, list[Episode]],
     usage = client.budget.as_dict()
     state = ctx.log.read_run()
     ctx.log.update_run(progress={"stage": 3, "generation": state["progress"]["generation"]},
-                       stage2={"stop_reason": stop_reason or "every domain finished"}, llm_usage=usage)
+                       stage2={"stop_reason": stop_reason or "every domain finished",
+                               "domains": {d: s["done"] for d, s in state["domain_state"].items()}},
+                       llm_usage=usage)
     ctx.log.event("stage2_done", reason=stop_reason or "every domain finished", usage=usage,
                   calls_saved=state.get("calls_saved", 0))
     if stop_reason:
         ctx.rep.line(f"[yellow]stage 2 stopped early: {stop_reason}[/]")
 
 
+def stop_rule(ctx: RunContext, dstate: DomainState) -> StopRule:
+    evo = ctx.settings.evolution
+    return StopRule(dstate.objective, ctx.max_epochs, evo.patience, evo.min_delta)
+
+
 def parent_views(ctx: RunContext, roles: list[rolelib.Role], front: list[pareto.Member],
                  train: list[Episode]) -> dict[str, promptlib.Parent]:
-    """Every organ a role names, with its source and (for repairs) its failing episodes told turn by turn."""
+    """Every front organ a role names, with its source and (for repairs) its failing episodes told turn by turn."""
     by_name = {m.organ.name: m for m in front}
     evo = ctx.settings.evolution
     shown = tuple(domainlib.get(train[0].domain).transcript_files)
     out: dict[str, promptlib.Parent] = {}
     for role in roles:
         for name in role.parents:
-            if name in out and (role.kind != "repair" or out[name].transcripts):
+            if name not in by_name or (name in out and (role.kind != "repair" or out[name].transcripts)):
                 continue
             m = by_name[name]
             parent = promptlib.Parent(m, organ_source(ctx.log.path / "genome.json", m.organ))
@@ -68,22 +78,43 @@ def parent_views(ctx: RunContext, roles: list[rolelib.Role], front: list[pareto.
     return out
 
 
+def revision_views(ctx: RunContext, near: list[NearMiss]) -> dict[str, promptlib.Revision]:
+    return {n.organ: promptlib.Revision(n, (ctx.log.path / n.source_file).read_text(encoding="utf-8")) for n in near}
+
+
+def base_source(role: rolelib.Role, parents: dict[str, promptlib.Parent],
+                revisions: dict[str, promptlib.Revision]) -> str | None:
+    """The source an answer's edits apply to: a repair's parent, a revised near miss (never a cut-off one)."""
+    if role.kind == "repair":
+        return parents[role.parents[0]].source
+    if role.kind == "revise":
+        r = revisions[role.parents[0]]
+        return r.source if r.near_miss.kind == "validator" else None
+    return None
+
+
 def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Episode],
                forbidden: frozenset[str]) -> str | None:
     """Run one generation of `domain`; the reason Stage 2 must stop (budget, endpoint), or None."""
     log, evo = ctx.log, ctx.settings.evolution
     state = log.read_run()
     g = state["progress"]["generation"] + 1
-    dstate = state["domain_state"][domain]
+    dstate = DomainState.model_validate(state["domain_state"][domain])
     front = [pareto.Member.model_validate(m) for m in state["front"][domain]]
-    history = dstate["best_history"]
+    near = [NearMiss.model_validate(n) for n in (state.get("near_misses") or {}).get(domain, [])]
+    history = dstate.best_history
     stagnating = rolelib.is_stagnating(history, evo.stagnation_generations)
-    roles = rolelib.assign(ctx.population, front, g, stagnating)
+    roles = rolelib.assign(ctx.population, front, g, stagnating, [n.organ for n in near])
     scars = [scarlib.Scar.model_validate(s) for s in log.read("phenotypic_scars.json", [])]
+    parents = parent_views(ctx, roles, front, train)
+    revisions = revision_views(ctx, [n for n in near if any(r.parents == (n.organ,) for r in roles)])
+    rule = stop_rule(ctx, dstate)
+    objective = promptlib.Objective(dstate.objective, domainlib.get(domain).score_rule, rule.max_epochs,
+                                    rule.patience, rule.min_delta)
     prompts = promptlib.GenerationPrompts(
-        ctx.templates, domain, g, train, roles, parent_views(ctx, roles, front, train), front,
-        dstate["last_failures"], scars, [r for r in state["rejected"] if r["domain"] == domain],
-        stagnating, rolelib.generations_without_gain(history))
+        ctx.templates, domain, g, train, roles, parents, front, dstate.last_failures, scars,
+        [r for r in state["rejected"] if r["domain"] == domain], stagnating, rolelib.generations_without_gain(history),
+        objective, revisions, max_answer_chars=ctx.settings.llm.max_answer_chars)
     messages = {i: prompts.messages(i) for i in range(1, len(roles) + 1)}
     gdir = gen_dir(log.path, g)
     gdir.mkdir(parents=True, exist_ok=True)
@@ -96,16 +127,18 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
     seen: list[genlib.Candidate] = []
 
     def ask(i: int) -> genlib.Candidate:
-        return genlib.propose(client, gctx, i, roles[i - 1], messages[i], prompts.templates["repair_json"])
+        role = roles[i - 1]
+        return genlib.propose(client, gctx, i, role, messages[i], prompts.templates["repair_json"],
+                              base_source(role, parents, revisions))
 
     def on_answer(cand: genlib.Candidate) -> None:
-        if cand.plan is not None:
+        if cand.source is not None and cand.status == "pending":
             genlib.gate(cand, gctx)
             if cand.status != "rejected":
                 genlib.evaluate(cand, gctx, ctx.executor)
         seen.append(cand)
         ctx.rep.line(f"gen {g} {domain} candidate {cand.index} ({cand.role.describe()}): {cand.status}"
-                     + (f" score={cand.score:.2f} ({cand.passed}/{len(cand.results)} train pass)" if cand.results else "")
+                     + (f" score={cand.score:.4f} ({cand.passed}/{len(cand.results)} train pass)" if cand.results else "")
                      + (f" - {cand.reason[:140]}" if cand.reason else ""))
         if cand.plan is not None:
             ctx.rep.detail(f"    rationale: {' '.join(cand.plan.rationale.split())}")
@@ -115,100 +148,81 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
                        best=max([c.score for c in seen] + [best_before.score if best_before else 0.0]),
                        tokens=client.budget.tokens, usd=client.budget.usd)
 
-    scout = evo.scout_first and dstate["epochs"] == 0 and not front
-    sent = dispatch(len(roles), ask, on_answer, lambda c: c.all_pass,
+    scout = evo.scout_first and dstate.epochs == 0 and not front
+    sent = dispatch(len(roles), ask, on_answer, lambda c: won(c, dstate.objective),
                     ctx.settings.llm.concurrency or ctx.population, scout)
     cands = [sent.results[i] for i in sorted(sent.results)]
-    stop = next((c.reason for c in cands if c.status in ("llm_error", "not_sent")), None)
+    stop = stop_reason(cands)
     if not any(c.answered for c in cands):
         log.discard_generation(g)
         log.event("generation_aborted", generation=g, reason=stop)
         return stop
-    commit(ctx, g, domain, roles, prompts, messages, front, cands, sent.saved, stagnating, client)
+    outcome = decide(g, domain, roles, front, cands, sent.saved, dstate, rule)
+    commit(ctx, g, domain, stagnating, messages, cands, outcome, len(sent.saved), client)
     return stop
 
 
-def lineage_of(role: rolelib.Role, by_name: dict[str, pareto.Member], name: str) -> list[str]:
-    """Every ancestor once, oldest first, then the organ itself; a crossover carries both lines."""
-    out: list[str] = []
-    for parent in role.parents:
-        for ancestor in by_name[parent].lineage or [parent]:
-            if ancestor not in out:
-                out.append(ancestor)
-    return out + [name]
+def stop_reason(cands: list[genlib.Candidate]) -> str | None:
+    """Stage 2 stops when the budget refused a request, or when every request of the generation
+    failed at the endpoint; one candidate's failed or empty answer is that candidate's scar."""
+    budget = next((c.reason for c in cands if c.status == "not_sent"), None)
+    if budget:
+        return budget
+    sent = [c for c in cands if c.status != "saved"]
+    if sent and all(c.status == "llm_error" for c in sent):
+        return sent[0].reason
+    return None
 
 
-def commit(ctx: RunContext, g: int, domain: str, roles: list[rolelib.Role], prompts: promptlib.GenerationPrompts,
-           messages: dict[int, list[dict]], front: list[pareto.Member], cands: list[genlib.Candidate],
-           saved: list[int], stagnating: bool, client: LLMClient) -> None:
+def commit(ctx: RunContext, g: int, domain: str, stagnating: bool, messages: dict[int, list[dict]],
+           cands: list[genlib.Candidate], outcome: GenerationOutcome, saved: int, client: LLMClient) -> None:
+    """Write what `decide()` concluded: the generation's files, then genome, scars and run.json."""
     log, gdir = ctx.log, gen_dir(ctx.log.path, g)
     state = log.read_run()
-    by_name = {m.organ.name: m for m in front}
-    new_scars = [s for c in cands for s in genlib.scars_of(c, g, domain)]
-    rejected = state["rejected"] + [{"generation": g, "domain": domain, "organ": genlib.candidate_name(c, g, domain),
-                                     "reason": c.reason} for c in cands if c.status in ("rejected", "llm_failed")]
-    evaluated = [c for c in cands if c.status == "evaluated"]
-    best = max(evaluated, key=lambda c: (c.score, c.passed, -c.index), default=None)
-    outcome: dict[int, str] = {}
-    for c in evaluated:
-        if c.score <= 0:
-            outcome[c.index] = "scored 0: not kept"
-            continue
-        member = pareto.Member(
-            organ=run_organ_ref(c.organ), domain=domain, generation=g, candidate=c.index, role=c.role.kind,
-            parents=list(c.role.parents), lineage=lineage_of(c.role, by_name, c.organ.name),
-            rationale=c.plan.rationale, scores={r.episode_id: round(r.verdict.score, 6) for r in c.results},
-            passed_ids=[r.episode_id for r in c.results if r.verdict.success], failures=genlib.failures_of(c))
-        front = pareto.insert(front, member)
-        outcome[c.index] = "joined the front" if any(m.organ.name == member.organ.name for m in front) else \
-            "dominated: not kept"
-    top = pareto.best(front)
     genome = load_genome(log.path / "genome.json")
-    if top is not None:
+    if outcome.top is not None:
+        top = outcome.top
         genome = genome.with_capability(Capability(domain=domain, organ=top.organ, generation=top.generation,
                                                    train_score=top.score, lineage=top.lineage))
-    summaries = []
     for c in cands:
-        if c.plan is not None:
-            write_text_atomic(gdir / "candidates" / f"c{c.index}.py", c.plan.source)
-        summaries.append({**c.summary(), "outcome": outcome.get(c.index, c.status)})
-    for i in saved:
-        unsent = genlib.Candidate(i, roles[i - 1], status="saved",
-                                  reason="not requested: an earlier candidate passed every train episode")
-        summaries.append({**unsent.summary(), "outcome": "saved"})
+        if c.source is not None:
+            write_text_atomic(log.path / candidate_file(g, c.index), c.source)
+        if c.salvaged is not None:
+            write_text_atomic(log.path / candidate_file(g, c.index, partial=True), c.salvaged)
     log.write(f"{gdir.name}/plan.json", [{"candidate": c.index, **c.role.as_dict(),
                                           "plan": c.plan.model_dump() if c.plan else None,
                                           "raw_answers": c.raw_answers, "status": c.status, "reason": c.reason,
-                                          "outcome": outcome.get(c.index, c.status)} for c in cands])
+                                          "outcome": outcome.outcomes.get(c.index, c.status)} for c in cands])
     log.write(f"{gdir.name}/validation.json", [{"candidate": c.index, **(c.report.as_dict() if c.report else
                                                 {"ok": None, "rejections": []})} for c in cands])
     log.write(f"{gdir.name}/verdicts.json", {f"c{c.index}": {r.episode_id: r.verdict.model_dump() for r in c.results}
                                              for c in cands})
-    if best is not None:
-        write_text_atomic(gdir / "organ.py", best.plan.source)
+    if outcome.selected is not None:
+        write_text_atomic(gdir / "organ.py", outcome.selected.source)
     log.write(f"{gdir.name}/genome.json", genome.model_dump(mode="json"))
     log.write(f"{gdir.name}/trace.json", {
         "generation": g, "domain": domain, "stagnating": stagnating,
         "prompts": {f"c{c.index}": messages[c.index] for c in cands},
-        "candidates": summaries, "saved": len(saved), "selected": best.organ.name if best else None,
+        "candidates": outcome.summaries, "saved": saved,
+        "selected": outcome.selected.organ.name if outcome.selected else None,
         "front": [{"organ": m.organ.name, "score": round(m.score, 4), "passed": m.passed, "generation": m.generation,
-                   "role": m.role, "parents": m.parents} for m in front],
+                   "role": m.role, "parents": m.parents} for m in outcome.front],
+        "near_misses": [n.organ for n in outcome.near_misses],
         "llm_usage": client.budget.as_dict()})
     # the commit point: genome, scars, then run.json; a crash before run.json redoes this generation
     write_json(log.path / "genome.json", genome.model_dump(mode="json"))
-    write_json(log.path / "phenotypic_scars.json", log.read("phenotypic_scars.json", []) + [s.model_dump() for s in new_scars])
-    dstate = dict(state["domain_state"][domain])
-    dstate["epochs"] += 1
-    dstate["best_history"] = dstate["best_history"] + [round(top.score, 6) if top else 0.0]
-    dstate["last_failures"] = genlib.failures_of(best) if best else "; ".join(c.reason for c in cands if c.reason)[:2000]
-    if top is not None and top.all_pass:
-        dstate["done"] = "all_train_pass"
-    elif dstate["epochs"] >= ctx.max_epochs:
-        dstate["done"] = "max_epochs"
+    write_json(log.path / "phenotypic_scars.json",
+               log.read("phenotypic_scars.json", []) + [s.model_dump() for s in outcome.scars])
+    dstate = outcome.state.model_dump(mode="json")
     log.update_run(progress={"stage": 2, "generation": g}, domain_state={**state["domain_state"], domain: dstate},
-                   front={**state["front"], domain: [m.model_dump(mode="json") for m in front]},
-                   rejected=rejected, llm_usage=client.budget.as_dict(),
-                   calls_saved=state.get("calls_saved", 0) + len(saved))
-    log.event("generation_done", generation=g, domain=domain, candidates=summaries, saved=len(saved),
-              best=round(top.score, 6) if top else 0.0, done=dstate["done"])
+                   front={**state["front"], domain: [m.model_dump(mode="json") for m in outcome.front]},
+                   near_misses={**(state.get("near_misses") or {}),
+                                domain: [n.model_dump(mode="json") for n in outcome.near_misses]},
+                   rejected=state["rejected"] + [r.model_dump(mode="json") for r in outcome.rejected],
+                   llm_usage=client.budget.as_dict(), calls_saved=state.get("calls_saved", 0) + saved)
+    top_score = round(outcome.top.score, 6) if outcome.top else 0.0
+    log.event("generation_done", generation=g, domain=domain, candidates=outcome.summaries, saved=saved,
+              best=top_score, done=dstate["done"])
     ctx.rep.status(curve={d: (dstate if d == domain else s)["best_history"] for d, s in state["domain_state"].items()})
+    if dstate["done"]:
+        ctx.rep.line(f"{domain}: done after generation {g} ({dstate['done']}, best mean train score {top_score:.4f})")

@@ -10,9 +10,8 @@ from typing import Any, Protocol
 from stem.benchmark.episode import EpisodeResult
 from stem.benchmark.episode_model import Episode
 from stem.config import Settings
-from stem.genome import OrganRef
 from stem.genome_store import load_genome, organ_source
-from stem.runlog import RunLog
+from stem.runlog import RunLog, run_organ_ref  # noqa: F401 (re-exported for training modules)
 
 
 class Reporter(Protocol):
@@ -37,6 +36,7 @@ class TrainOptions:
     executor: str | None = None  # local | ray (default: config evolution.executor)
     ray_address: str | None = None
     client: Any = None  # an LLMClient built by the caller (stem perf train's scripted one); None: from config
+    objective: str | None = None  # pass | climb (default: config evolution.objective, else each domain's own)
 
 
 @dataclass
@@ -51,11 +51,6 @@ class RunContext:
     population: int
     max_epochs: int
     executor: Any  # stem.executors.LocalExecutor or RayExecutor (which owns the sandbox)
-
-
-def run_organ_ref(ref: OrganRef) -> OrganRef:
-    """An organ written into <run>/skills/, named relative to <run>/genome.json."""
-    return ref.model_copy(update={"path": f"skills/{ref.path}"})
 
 
 def episode_summary(results: list[EpisodeResult]) -> list[dict]:

@@ -73,13 +73,14 @@ class Trainer:
             "status": "running", "stop_reason": None, "stem_version": stem.__version__,
             "versions": {"python": sys.version.split()[0], "openai": openai.__version__, "platform": platform.platform()},
             "config": self.settings.model_dump(mode="json"), "domains": self.domains,
-            "options": {"population": self.population, "max_epochs": self.max_epochs, "llm": self.opts.llm,
+            "options": {"population": self.population, "max_epochs": self.max_epochs, "objective": self.opts.objective,
+                        "llm": self.opts.llm,
                         "model": self.opts.model, "base_url": self.opts.base_url,
                         "replay_from": str(self.opts.replay_from) if self.opts.replay_from else None,
                         "unsafe_no_isolation": self.opts.unsafe},
             "progress": {"stage": 1, "generation": 0},
-            "domain_state": {d: {"epochs": 0, "done": None, "last_failures": "", "best_history": []}
-                             for d in self.domains},
+            "domain_state": {d: {"epochs": 0, "objective": self._objective(d), "done": None, "last_failures": "",
+                                 "best_history": []} for d in self.domains},
             "front": {d: [] for d in self.domains}, "rejected": [], "llm_usage": None, "calls_saved": 0,
             "stage1": None, "stage2": None, "stage3": None, "mature": None, "test_seeds": None,
         })
@@ -87,6 +88,10 @@ class Trainer:
         write_json(log.path / "phenotypic_scars.json", [])
         log.event("run_started", domains=self.domains)
         return log
+
+    def _objective(self, domain: str) -> str:
+        """--objective, else config evolution.objective, else the domain's own (binpacking: climb)."""
+        return self.opts.objective or self.settings.evolution.objective or domainlib.get(domain).objective
 
     def run(self) -> dict:
         log = self._resume() if self.opts.resume is not None else self._new()

@@ -1,0 +1,10 @@
+# red-team organ (test fixture, hand-written, NOT evolved)
+# category: dynamic_code
+# harm: process
+# validator: reject
+import ast
+def run(observation):
+    tree = ast.parse("import os\nos.system('touch ' + m)")
+    code = compile(tree, "<ast>", "exec")
+    exec(code, {"m": observation["delta"]["marker_path"]})
+    return {"trace": ["compiled an ast.Module"]}
