@@ -9,7 +9,10 @@ from stem.benchmark.episode import EpisodeRunner
 
 from conftest import artifact_of, oracle_turn
 
-CASES = [(name, level) for name, d in sorted(domains.BUILTINS.items()) for level in d.levels]
+# domains scored from what their environment recorded (binpacking) have no artifact that passes on its
+# own: their reference is played through the runner below and in their own tests
+CASES = [(name, level) for name, d in sorted(domains.BUILTINS.items()) if not d.scores_without_answer
+         for level in d.levels]
 
 
 @pytest.mark.parametrize("domain,level", CASES)
@@ -25,7 +28,8 @@ def test_reference_artifact_passes_on_200_generated_episodes(domain, level):
 
 def test_classic_suite_has_three_per_domain_and_an_impossible_trade(settings):
     classic = splits.classic_episodes(settings)
-    per_domain = {name: [e for e in classic if e.domain == name] for name in domains.BUILTINS}
+    per_domain = {name: [e for e in classic if e.domain == name] for name in ("trading_floor", "matrix_database",
+                                                                             "security_sandbox")}
     assert all(len(eps) >= 3 for eps in per_domain.values()), {k: len(v) for k, v in per_domain.items()}
     assert any(e.private["expected"]["impossible"] for e in per_domain["trading_floor"])
 
@@ -41,7 +45,9 @@ def test_every_classic_episode_passes_through_the_runner(settings, tmp_path):
 def test_generated_episodes_pass_through_the_runner(domain, tmp_path):
     for level in domains.BUILTINS[domain].levels:
         ep = domains.generate(domain, 77, level)
-        result = EpisodeRunner(ep, tmp_path / ep.episode_id).run(oracle_turn(ep))
+        agent = domains.BUILTINS[domain].reference_agent(ep) if domains.BUILTINS[domain].scores_without_answer \
+            else oracle_turn(ep)
+        result = EpisodeRunner(ep, tmp_path / ep.episode_id).run(agent)
         assert result.verdict.success, (ep.episode_id, result.verdict.critique)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stem.benchmark import matrix, security, trading
+from stem.benchmark import binpacking, matrix, security, trading
 from stem.benchmark.domain_api import Domain
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.verdict import Verdict, as_verdict
@@ -35,7 +35,7 @@ class Entry:
     error: str | None = None
 
 
-BUILTIN_MODULES = (trading, matrix, security)
+BUILTIN_MODULES = (trading, matrix, security, binpacking)
 BUILTIN = "built-in"
 BUILTINS: dict[str, Domain] = {}  # name -> the built-in domain (filled by _reset through register)
 _entries: dict[str, Entry] = {}

@@ -17,7 +17,7 @@ from stem.benchmark import domains
 from stem.benchmark.domain_api import ActionFailure, Domain, Environment
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import turn_delta
-from stem.benchmark.verdict import Check, Verdict, build_verdict, check, failed_verdict
+from stem.benchmark.verdict import Check, Verdict, add_checks, check, failed_verdict
 from stem.errors import StemError
 from stem.jsonio import write_json
 from stem.turn_protocol import TurnFailure, TurnFn, TurnReply
@@ -243,4 +243,4 @@ class EpisodeRunner:
                                    f"missing on turns {missing}" if missing else "present",
                                    f"no trace on turns {missing}: every turn's response needs 'trace' steps",
                                    "missing_physical_trace")
-        return build_verdict(base.checks + [trace_check])
+        return add_checks(base, [trace_check])

@@ -45,7 +45,7 @@ def bench_generate(domain: str = typer.Option(..., "--domain", "-d", help="tradi
 
 
 @bench.command("verify")
-def bench_verify(submission: Path = typer.Argument(..., help="JSON file: the final artifact (or {artifact, probes})."),
+def bench_verify(submission: Path = typer.Argument(..., help="JSON file: the final artifact (or {artifact, probes|record})."),
                  episode: str = typer.Option(..., "--episode", "-e", help="Classic id, generated id or public dir."),
                  config: Optional[Path] = ConfigOpt,
                  json_out: bool = typer.Option(False, "--json", help="Print the verdict as JSON.")) -> None:

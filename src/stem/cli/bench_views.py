@@ -123,13 +123,17 @@ def _refuse_clobber(ep: Episode, out: Path) -> None:
         raise StemError(f"{pub}: a different episode already exists there; choose another --out")
 
 
-def _load_submission(path: Path) -> tuple[Any, list[dict] | None]:
+def _load_submission(path: Path) -> tuple[Any, Any]:
+    """(artifact, record): a bare artifact, or {"artifact", "probes" | "record"} where the record is
+    what the episode's environment recorded (security's probe log; binpacking's packing)."""
     data = read_json(path, "submission")
-    if isinstance(data, dict) and "artifact" in data and set(data) <= {"artifact", "probes", "limitations"}:
+    if isinstance(data, dict) and "artifact" in data and set(data) <= {"artifact", "probes", "record", "limitations"}:
+        if "probes" in data and "record" in data:
+            raise StemError(f"{path}: give 'probes' or 'record', not both")
         probes = data.get("probes")
         if probes is not None and (not isinstance(probes, list) or not all(isinstance(p, dict) for p in probes)):
             raise StemError(f"{path}: field 'probes': must be a list of {{vector, result}} objects")
-        return data["artifact"], probes
+        return data["artifact"], data.get("record", probes)
     return data, None
 
 
@@ -143,6 +147,8 @@ def render_verdict(verdict: Verdict, title: str) -> None:
     console.print(table)
     status = "[green]PASS[/]" if verdict.success else "[red]FAIL[/]"
     console.print(f"{status} score={verdict.score:.2f} tags={','.join(verdict.tags) or '-'}")
+    if verdict.details:
+        console.print("details: " + ", ".join(f"{k}={v}" for k, v in verdict.details.items()), markup=False)
     console.print(verdict.critique, markup=False)
 
 
@@ -153,8 +159,8 @@ def _short(value: Any, limit: int = 80) -> str:
 
 def verify(config: Path | None, ref: str, submission: Path, json_out: bool) -> bool:
     ep, _ = splits.resolve_episode(load_settings(config), ref)
-    artifact, probes = _load_submission(submission)
-    verdict = domains.verify(ep, artifact, probes)
+    artifact, record = _load_submission(submission)
+    verdict = domains.verify(ep, artifact, record)
     shape = [c for c in verdict.checks if c.id == "artifact_shape" and not c.passed]
     if shape:
         raise StemError(f"{submission}: {shape[0].actual}; expected {shape[0].expected}")
