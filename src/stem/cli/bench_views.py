@@ -169,3 +169,42 @@ def verify(config: Path | None, ref: str, submission: Path, json_out: bool) -> b
     else:
         render_verdict(verdict, f"{ep.episode_id} <- {submission}")
     return verdict.success
+
+
+def import_instances(config: Path | None, domain: str, instance: Path, out: Path, json_out: bool) -> None:
+    from stem.benchmark.binpacking_import import import_file
+    load_settings(config)
+    episodes = import_file(domain, instance, out)
+    rows = [{"episode_id": ep.episode_id, "items": len(ep.private["items"]), "capacity": ep.private["capacity"],
+             "lower_bound": ep.private["lower_bound"], "reference_bins": ep.private["reference_bins"],
+             "task_file": str(store.public_dir(out, ep.episode_id) / store.MANIFEST)} for ep in episodes]
+    if json_out:
+        _print_json({"out": str(out), "tasks": rows})
+        return
+    table = Table(title=f"{len(rows)} tasks -> {out}")
+    for col in ("task", "items", "capacity", "lower bound", "reference bins", "run with"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["episode_id"], str(r["items"]), str(r["capacity"]), str(r["lower_bound"]),
+                      str(r["reference_bins"]), f"stem infer --task-file {r['task_file']}")
+    console.print(table)
+
+
+def show_baselines(config: Path | None, domain: str, episodes: int, seed: int, json_out: bool) -> None:
+    from dataclasses import asdict
+    from stem.benchmark.binpacking_baselines import baselines_for
+    load_settings(config)
+    with console.status(f"packing {episodes} episodes per level"):
+        rows = baselines_for(domain, episodes, seed)
+    if json_out:
+        _print_json({"domain": "binpacking", "episodes_per_level": episodes, "seed": seed,
+                     "levels": [asdict(r) for r in rows]})
+        return
+    table = Table(title=f"binpacking baselines: mean excess over the lower bound, {episodes} episodes per level "
+                        f"(seeds {seed}..{seed + episodes - 1})")
+    for col in ("level", "instances", "First Fit", "Best Fit", "reference", "FF meets ref", "BF meets ref"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(str(r.level), r.distribution, f"{r.first_fit_excess:.2%}", f"{r.best_fit_excess:.2%}",
+                      f"{r.reference_excess:.2%}", f"{r.first_fit_pass:.0%}", f"{r.best_fit_pass:.0%}")
+    console.print(table)
