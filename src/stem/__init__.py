@@ -1,3 +1,5 @@
 """stem: an evolution harness that grows verified, executable skills (organs) under task pressure."""
 
-__version__ = "0.1.0"
+from stem.version import __version__
+
+__all__ = ["__version__"]

@@ -8,7 +8,6 @@ import os
 import platform
 import sys
 
-import stem
 from stem import executors
 from stem.benchmark import domains as domainlib
 from stem.benchmark import splits
@@ -25,6 +24,7 @@ from stem.training.baseline import stage1
 from stem.training.evolve import stage2
 from stem.training.maturation import stage3
 from stem.training.shared import Reporter, RunContext, TrainOptions
+from stem.version import __version__
 
 
 class Trainer:
@@ -70,7 +70,7 @@ class Trainer:
         import openai
         log = RunLog(new_run_dir(self.settings.path("logs")))
         log.write_run({
-            "status": "running", "stop_reason": None, "stem_version": stem.__version__,
+            "status": "running", "stop_reason": None, "stem_version": __version__,
             "versions": {"python": sys.version.split()[0], "openai": openai.__version__, "platform": platform.platform()},
             "config": self.settings.model_dump(mode="json"), "domains": self.domains,
             "options": {"population": self.population, "max_epochs": self.max_epochs, "objective": self.opts.objective,
