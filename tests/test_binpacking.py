@@ -245,3 +245,18 @@ def test_bin_zero_organ_fails_naming_the_first_item_that_does_not_fit():
     k, size, room = first
     assert result.verdict.tags == ["invalid_placement"] and result.turns_run == k + 2
     assert f"item {k} (size {size}) does not fit bin 0 (remaining capacity {room})" in result.verdict.critique
+
+
+@requires_isolation
+@pytest.mark.parametrize("fixture, packer", [("best_fit_binpacking_organ.py", "pack_best_fit"),
+                                             ("first_fit_binpacking_organ.py", "pack_first_fit")])
+def test_first_and_best_fit_organs_fail_level_3_in_the_real_sandbox(fixture, packer):
+    """A small sample (tests/perf/binpacking_levels.py measures the share over many episodes): the
+    organ packs exactly as the private side's own First/Best Fit does, and that is above the reference."""
+    from stem.benchmark import binpacking_reference as ref
+    ep = domains.generate("binpacking", 5, 3)
+    [result] = _sandboxed(fixture, [ep])
+    expected = len(getattr(ref, packer)(ep.private["items"], ep.private["capacity"]))
+    assert result.verdict.details["bins_used"] == expected
+    assert not result.verdict.success and result.verdict.tags == ["above_reference"]
+    assert result.verdict.details["reference_bins"] < expected

@@ -11,9 +11,10 @@ the bound) lives in binpacking_reference; this module is the domain around it.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
-from stem.benchmark import binpacking_standin as ref
+from stem.benchmark import binpacking_reference as ref
 from stem.benchmark.domain_api import ActionFailure, Domain, Environment, reference_response, turns_rule
 from stem.benchmark.episode_model import Episode, dump_json
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, action_schedule
@@ -29,7 +30,8 @@ ARTIFACT_KEYS = ["bins_used"]
 
 
 def _levels_text() -> str:
-    return "\n".join(f"- level {lv}: {ref.level_spec(lv).describe()}" for lv in ref.LEVELS)
+    return "\n".join(textwrap.fill(f"level {lv}: {ref.level_spec(lv).describe()}", 100, initial_indent="- ",
+                                   subsequent_indent="  ") for lv in ref.LEVELS)
 
 
 RULES = f"""BINPACKING RULES

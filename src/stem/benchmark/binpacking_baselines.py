@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stem.benchmark import binpacking, domains
-from stem.benchmark import binpacking_standin as ref
+from stem.benchmark import binpacking_reference as ref
 from stem.errors import StemError
 
 @dataclass(frozen=True)
 class BaselineRow:
     level: int
-    distribution: str
+    distribution: str  # uniform | weibull | mixture
+    capacity: int
     items: int
     episodes: int
     first_fit_excess: float  # mean (bins - lower bound) / lower bound
@@ -41,7 +42,7 @@ def baselines(levels: list[int], episodes: int, seed: int = 0) -> list[BaselineR
             rf.append(ref.excess(reference, bound))
             ff_pass += first <= reference
             bf_pass += best <= reference
-        rows.append(BaselineRow(level, spec.describe(), spec.item_count, episodes, sum(ff) / episodes,
+        rows.append(BaselineRow(level, spec.distribution.kind, spec.capacity, spec.item_count, episodes, sum(ff) / episodes,
                                 sum(bf) / episodes, sum(rf) / episodes, ff_pass / episodes, bf_pass / episodes))
     return rows
 

@@ -202,9 +202,10 @@ def show_baselines(config: Path | None, domain: str, episodes: int, seed: int, j
         return
     table = Table(title=f"binpacking baselines: mean excess over the lower bound, {episodes} episodes per level "
                         f"(seeds {seed}..{seed + episodes - 1})")
-    for col in ("level", "instances", "First Fit", "Best Fit", "reference", "FF meets ref", "BF meets ref"):
+    for col in ("level", "sizes", "capacity", "items", "First Fit", "Best Fit", "reference", "FF meets ref",
+                "BF meets ref"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(str(r.level), r.distribution, f"{r.first_fit_excess:.2%}", f"{r.best_fit_excess:.2%}",
+        table.add_row(str(r.level), r.distribution, str(r.capacity), str(r.items), f"{r.first_fit_excess:.2%}", f"{r.best_fit_excess:.2%}",
                       f"{r.reference_excess:.2%}", f"{r.first_fit_pass:.0%}", f"{r.best_fit_pass:.0%}")
     console.print(table)
