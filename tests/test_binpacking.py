@@ -260,3 +260,13 @@ def test_first_and_best_fit_organs_fail_level_3_in_the_real_sandbox(fixture, pac
     assert result.verdict.details["bins_used"] == expected
     assert not result.verdict.success and result.verdict.tags == ["above_reference"]
     assert result.verdict.details["reference_bins"] < expected
+
+
+def test_transcripts_show_what_the_environment_did(tmp_path):
+    from stem.evolution.transcripts import episode_transcript
+    ep = small(150, [80, 80, 10])
+    EpisodeRunner(ep, tmp_path).run(scripted([[-1], [0]]))
+    text = episode_transcript(tmp_path, ep, ())
+    assert 'environment placed: object with 3 keys: {"bin": 0, "item": 0, "size": 80}' in text
+    assert "FAILED HERE: invalid_placement: item 1 (size 80) does not fit bin 0 (remaining capacity 70)" in text
+    assert "delta.items = list of 1: [80]" in text

@@ -21,6 +21,7 @@ STR_LIMIT = 160
 ITEMS_SHOWN = 3
 TURN_ITEMS = 12  # a turn's delivered items are shown whole up to this many: which arrived when matters
 FILE_LIMIT = 8000
+_RUNNER_KEYS = ("output", "failure", "limitations", "probe_results", "probe_notes")  # shown above, or not the environment's
 
 
 def _dumps(value: Any) -> str:
@@ -119,6 +120,9 @@ def episode_transcript(trace_dir: Path, episode: Episode, shown_files: tuple[str
             lines.append(f"  environment ran target({_dumps(item.get('vector'))}) -> {_dumps(item.get('result'))}")
         for note in result.get("probe_notes") or []:
             lines.append(f"  environment note: {note}")
+        for key, value in result.items():  # any other domain's environment: what it did with the action
+            if key not in _RUNNER_KEYS:
+                lines.append(f"  environment {key}: {describe(value, known, 400)}")
     failing = [c for c in verdict.get("checks", []) if not c.get("passed")]
     if failing:
         lines.append("failing checks:")
