@@ -270,3 +270,19 @@ def test_transcripts_show_what_the_environment_did(tmp_path):
     assert 'environment placed: object with 3 keys: {"bin": 0, "item": 0, "size": 80}' in text
     assert "FAILED HERE: invalid_placement: item 1 (size 80) does not fit bin 0 (remaining capacity 70)" in text
     assert "delta.items = list of 1: [80]" in text
+
+
+def test_bench_verify_scores_a_submitted_record_and_refuses_a_bare_claim(tmp_path):
+    from typer.testing import CliRunner
+    from stem.cli import app
+    ep = domains.generate("binpacking", 3, 1)
+    result, _ = domain_check.play_reference(binpacking.DOMAIN, ep)
+    sub = tmp_path / "sub.json"
+    sub.write_text(json.dumps({"artifact": result.artifact, "record": result.record}))
+    config = ["--config", str(ROOT / "config.yaml")]
+    ok = CliRunner().invoke(app, ["bench", "verify", str(sub), "--episode", ep.episode_id, "--json", *config])
+    verdict = json.loads(ok.output)
+    assert ok.exit_code == 0 and verdict["success"] and verdict["details"]["bins_used"] == ep.private["reference_bins"]
+    sub.write_text(json.dumps(result.artifact))
+    bare = CliRunner().invoke(app, ["bench", "verify", str(sub), "--episode", ep.episode_id, "--json", *config])
+    assert bare.exit_code == 1 and "packing_recorded" in [c["id"] for c in json.loads(bare.output)["checks"]]
