@@ -286,3 +286,17 @@ def test_bench_verify_scores_a_submitted_record_and_refuses_a_bare_claim(tmp_pat
     sub.write_text(json.dumps(result.artifact))
     bare = CliRunner().invoke(app, ["bench", "verify", str(sub), "--episode", ep.episode_id, "--json", *config])
     assert bare.exit_code == 1 and "packing_recorded" in [c["id"] for c in json.loads(bare.output)["checks"]]
+
+
+@requires_isolation
+def test_classic_episodes_with_best_fit_in_the_sandbox(settings):
+    """The hand-made classic instances: Best Fit's bins worked out by hand (bins_002: the three 3s share
+    a bin, then every 7 needs its own; bins_003: 60+30, 45+25+15, 40+55, 70+25, and 35 opens a fifth)."""
+    from stem.benchmark import splits
+    classic = {e.episode_id: e for e in splits.classic_episodes(settings) if e.domain == "binpacking"}
+    episodes = [classic[k] for k in ("bins_001", "bins_002", "bins_003")]
+    results = _sandboxed("best_fit_binpacking_organ.py", episodes)
+    assert [r.verdict.details["bins_used"] for r in results] == [3, 4, 5]
+    assert [r.verdict.details["lower_bound"] for r in results] == [3, 3, 4]
+    assert [r.verdict.success for r in results] == [r.verdict.details["bins_used"] <= ep.private["reference_bins"]
+                                                    for r, ep in zip(results, episodes)]

@@ -31,7 +31,8 @@ def test_list_json_counts_classic_and_splits():
     result = run("bench", "list", "--json", *CFG)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert {d["domain"] for d in data["domains"]} == {"trading_floor", "matrix_database", "security_sandbox"}
+    assert {d["domain"] for d in data["domains"]} == {"trading_floor", "matrix_database", "security_sandbox",
+                                                     "binpacking"}
     assert all(len(d["classic"]) >= 3 for d in data["domains"])
     assert data["splits"]["train"]["count"] == 8
 

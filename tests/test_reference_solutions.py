@@ -28,15 +28,16 @@ def test_reference_artifact_passes_on_200_generated_episodes(domain, level):
 
 def test_classic_suite_has_three_per_domain_and_an_impossible_trade(settings):
     classic = splits.classic_episodes(settings)
-    per_domain = {name: [e for e in classic if e.domain == name] for name in ("trading_floor", "matrix_database",
-                                                                             "security_sandbox")}
+    per_domain = {name: [e for e in classic if e.domain == name] for name in domains.BUILTINS}
     assert all(len(eps) >= 3 for eps in per_domain.values()), {k: len(v) for k, v in per_domain.items()}
     assert any(e.private["expected"]["impossible"] for e in per_domain["trading_floor"])
 
 
 def test_every_classic_episode_passes_through_the_runner(settings, tmp_path):
     for ep in splits.classic_episodes(settings):
-        result = EpisodeRunner(ep, tmp_path / ep.episode_id).run(oracle_turn(ep))
+        domain = domains.get(ep.domain)
+        agent = domain.reference_agent(ep) if domain.scores_without_answer else oracle_turn(ep)
+        result = EpisodeRunner(ep, tmp_path / ep.episode_id).run(agent)
         assert result.verdict.success, (ep.episode_id, result.verdict.critique)
         assert result.turns_run == ep.manifest.min_turns
 
@@ -61,3 +62,6 @@ def test_classic_expected_values_are_the_hand_checked_ones(settings):
     assert eps["graph_002"]["paths"] == [["api", "auth", "db", "logs"]]
     assert eps["graph_003"]["answer"] == []
     assert eps["sec_002"]["vector"] == "file=ledger&mode=read&mode=write"
+    bins = {e.episode_id: e.private for e in splits.classic_episodes(settings) if e.domain == "binpacking"}
+    assert [bins[k]["lower_bound"] for k in ("bins_001", "bins_002", "bins_003")] == [3, 3, 4]  # ceil(30/10), ceil(30/10), ceil(400/100)
+    assert bins["bins_001"]["reference_bins"] == 3  # 6+4, 5+5, 7+3: every bin full

@@ -11,7 +11,7 @@ turn records, and at the end gives the verifier what it recorded (`record`). Sec
 binpacking's placements are both environments; a plugin's own actions work the same way. The
 organ contract does not change with the domain: the same loop writes organs for all.
 
-Every domain is a Domain subclass: the built-ins (benchmark/trading.py, matrix.py, security.py,
+Every domain is a Domain subclass: the built-ins (benchmark/trading.py, matrix.py, security.py, binpacking.py,
 each exposing its instance as `DOMAIN`) register through the same `domains.register` a plugin goes
 through. A user's domain subclasses Domain in `benchmarks/domains/<name>/domain.py` (exposing an instance or
 the class as `DOMAIN`) or in an installed package under the entry point group `stem.domains`.
