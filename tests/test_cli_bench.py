@@ -169,4 +169,4 @@ def test_console_script_runs_as_a_real_process():
     cmd = [stem] if stem else [sys.executable, "-m", "stem.cli"]
     proc = subprocess.run(cmd + ["bench", "list", "--json", *CFG], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    assert len(json.loads(proc.stdout)["domains"]) == 3
+    assert len(json.loads(proc.stdout)["domains"]) == 4
