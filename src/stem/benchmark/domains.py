@@ -149,9 +149,15 @@ def domain_name(name: str) -> str:
 
 
 def domain_names(name: str) -> list[str]:
-    """'all' expands to every loaded domain; anything else resolves one name or alias."""
+    """'all' expands to every loaded domain; a comma-separated list resolves each name or alias
+    (in the order given, once each); anything else resolves one name or alias."""
     if name.strip().lower() == "all":
         return sorted(n for n, e in _entries.items() if e.error is None)
+    if "," in name:
+        parts = [p for p in (part.strip() for part in name.split(",")) if p]
+        if not parts:
+            raise StemError(f"--domain {name!r} names no domain; use a name, a comma-separated list or 'all'")
+        return list(dict.fromkeys(domain_name(p) for p in parts))
     return [domain_name(name)]
 
 
