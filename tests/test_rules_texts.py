@@ -18,10 +18,11 @@ def test_rules_state_the_turn_count_and_observations_carry_it(name):
         assert phrase in flat, (name, phrase)
     ep = domain.generate(11, domain.levels[0])
     seen = []
+    reference = domain.reference_agent(ep)
 
     def agent(obs):
         seen.append((obs["turn"], obs["turn_count"], obs["final_turn"], obs["event"]))
-        return domain.reference_agent(ep)(obs)
+        return reference(obs)
 
     assert EpisodeRunner(ep, domain=domain).run(agent).verdict.success
     count = len(ep.manifest.turns)
