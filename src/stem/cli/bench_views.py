@@ -66,10 +66,13 @@ def show_episode(config: Path | None, ref: str, full: bool, json_out: bool) -> N
     table = Table(title="turn schedule")
     for col in ("turn", "event", "delivers", "instruction"):
         table.add_column(col)
-    for t in m.turns:
-        loads = ", ".join(f"{ld.key}<-{ld.kind}({ld.file or 'inline'}"
-                          + (f"[{ld.start}:{ld.stop}]" if ld.start is not None else "") + ")" for ld in t.loaders)
-        table.add_row(str(t.turn), t.event, loads, t.instruction)
+    for t in m.compact_dump()["turns"]:  # a run of alike turns is one row (binpacking: 5,000 data turns)
+        loads = ", ".join(f"{ld['key']}<-{ld['kind']}({ld.get('file') or 'inline'}"
+                          + (f"[{ld['start']}:{ld['stop']}]" if ld.get("start") is not None else "") + ")"
+                          for ld in t["loaders"])
+        repeat = t.get("repeat", 1)
+        turns = f"{t['turn']}-{t['turn'] + repeat - 1}" if repeat > 1 else str(t["turn"])
+        table.add_row(turns, t["event"], escape(loads), escape(t["instruction"]))
     console.print(table)
     if m.probe_limit_per_turn:
         console.print(f"probes: {m.probe_limit_per_turn} per turn, budget {m.probe_budget or 'unlimited'}")
