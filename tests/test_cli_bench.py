@@ -31,7 +31,8 @@ def test_list_json_counts_classic_and_splits():
     result = run("bench", "list", "--json", *CFG)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert {d["domain"] for d in data["domains"]} == {"trading_floor", "matrix_database", "security_sandbox"}
+    assert {d["domain"] for d in data["domains"]} == {"trading_floor", "matrix_database", "security_sandbox",
+                                                     "binpacking"}
     assert all(len(d["classic"]) >= 3 for d in data["domains"])
     assert data["splits"]["train"]["count"] == 8
 
@@ -168,4 +169,4 @@ def test_console_script_runs_as_a_real_process():
     cmd = [stem] if stem else [sys.executable, "-m", "stem.cli"]
     proc = subprocess.run(cmd + ["bench", "list", "--json", *CFG], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    assert len(json.loads(proc.stdout)["domains"]) == 3
+    assert len(json.loads(proc.stdout)["domains"]) == 4

@@ -26,11 +26,17 @@ def stem(cwd: Path, *args: str, env: dict | None = None, timeout: float = 300) -
                           env=dict(os.environ, COLUMNS="200", **(env or {})))
 
 
+ACTIONS_ORGAN = ROOT / "tests" / "fixtures" / "organs" / "correct_scaffold_actions_organ.py"
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A fresh project folder (no config.yaml) with the scaffolded example domain."""
+    """A fresh project folder (no config.yaml) with both scaffolded examples: wordfreq (the windows
+    template, no environment) and sorted_search (the default template: an environment answers asks)."""
     tmp = tmp_path_factory.mktemp("project")
-    made = stem(tmp, "domain", "new", "wordfreq")
+    made = stem(tmp, "domain", "new", "wordfreq", "--template", "windows")
+    assert made.returncode == 0, made.stderr
+    made = stem(tmp, "domain", "new", "sorted_search")
     assert made.returncode == 0, made.stderr
     return tmp
 
@@ -45,6 +51,21 @@ def test_new_then_check_passes_in_a_fresh_project(project):
     assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
     bad = stem(project, "domain", "new", "Word-Freq")
     assert bad.returncode == 2 and "snake_case" in bad.stderr
+    unknown = stem(project, "domain", "new", "other", "--template", "tables")
+    assert unknown.returncode == 2 and "unknown template 'tables'" in unknown.stderr
+    assert not (project / "benchmarks" / "domains" / "other").exists()
+
+
+def test_the_default_scaffold_answers_actions_and_passes_its_check(project):
+    folder = project / "benchmarks" / "domains" / "sorted_search"
+    assert "def environment(self, episode" in (folder / "domain.py").read_text()
+    checked = stem(project, "domain", "check", "sorted_search", "--json")
+    report = json.loads(checked.stdout)
+    assert checked.returncode == 0 and report["ok"], report
+    assert "environment deterministic (level 3)" in [c["check"] for c in report["checks"]]
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
+                           cwd=project, capture_output=True, text=True, timeout=300)
+    assert tests.returncode == 0 and "3 passed" in tests.stdout, tests.stdout[-2000:]
 
 
 def test_list_shows_built_ins_and_the_plugin_with_its_source(project):
@@ -92,6 +113,37 @@ def test_a_user_domain_is_trained_by_the_same_loop(project):
     state = RunLog(next((project / "logs").glob("experiment_*"))).read_run()
     assert state["stage1"]["total"] == 3 and state["stage3"]["validation_passed"] == 3 and state["mature"]["written"]
     assert "WORDFREQ RULES" in prompt and '"lines": [' in prompt  # its rules and real observations reach the model
+
+
+@requires_isolation
+@pytest.mark.skipif(not ACTIONS_ORGAN.is_file(), reason=f"fixture organ {ACTIONS_ORGAN.relative_to(ROOT)} (written "
+                    "by the coordinator) does not exist yet")
+def test_a_plugin_domain_with_actions_trains_end_to_end(project):
+    """A plugin domain with actions (scaffolded) trains end to end with the fake endpoint: the organ's
+    asks are answered by the plugin's environment, its claims verified against the answers."""
+    organ = ACTIONS_ORGAN.read_text()
+    with FakeOpenAI([Step(plan_json(organ_name="binary_searcher", domain="sorted_search", source=organ))]) as srv:
+        (project / "config.yaml").write_text(textwrap.dedent(f"""
+            paths: {{prompts: "{ROOT}/prompts", logs: logs_actions, genomes: genomes_actions}}
+            benchmark:
+              difficulties: [1, 2, 3]
+              splits: {{train: {{seed_start: 1000, count: 3}}, validation: {{seed_start: 5000, count: 3}},
+                       test: {{seed_floor: 1000000, count: 3}}}}
+            llm:
+              profile: fake
+              profiles:
+                fake: {{base_url: "{srv.url}", model: fake-model, api_key_env: FAKE_LLM_KEY}}
+            """))
+        proc = stem(project, "train", "--domain", "sorted_search", env={"FAKE_LLM_KEY": "k"})
+        prompt = srv.requests[0]["body"]["messages"][-1]["content"]
+    (project / "config.yaml").unlink()
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    run = next((project / "logs_actions").glob("experiment_*"))
+    state = RunLog(run).read_run()
+    assert state["stage1"]["total"] == 3 and state["stage3"]["validation_passed"] == 3 and state["mature"]["written"]
+    assert "SORTED_SEARCH RULES" in prompt and '"query_status"' in prompt
+    results = [json.loads(p.read_text()) for p in (run / "episodes" / "stage3_validation").rglob("turn_*_result.json")]
+    assert any(r.get("answers") for r in results)  # the environment answered the organ's asks
 
 
 def write_installed_plugin(site: Path) -> None:

@@ -61,7 +61,8 @@ def test_malformed_genome_names_the_field(tmp_path):
 
 
 def test_domain_aliases():
-    assert domain_names("all") == ["matrix_database", "security_sandbox", "trading_floor"]
+    assert domain_names("all") == ["binpacking", "matrix_database", "security_sandbox", "trading_floor"]
+    assert domain_names("sec, graph,security") == ["security_sandbox", "matrix_database"]
     assert domain_names("trade") == ["trading_floor"] and domain_names("graph") == ["matrix_database"]
     with pytest.raises(StemError, match="unknown domain"):
         domain_names("biology")

@@ -107,3 +107,42 @@ def test_filter_semantics():
     assert not matrix._passes(node, {"prop": "region", "op": ">", "value": "A"})  # order needs numbers
     assert not matrix._passes(node, {"prop": "missing", "op": "!=", "value": 1})
     assert matrix._passes(node, {"prop": "region", "op": "!=", "value": "US"})
+
+
+@pytest.mark.parametrize("have, op, want, passes", [
+    ("3", "=", 3, False), (3, "=", "3", False), ("3", "!=", 3, True),   # a string never equals a number
+    (True, "=", 1, False), (1, "=", True, False), (True, "!=", 1, True),  # booleans are not numbers
+    (3, "=", 3.0, True), (3.0, "!=", 3, False),                          # numbers compare as numbers
+    (True, ">=", 1, False), ("3", "<=", 5, False), (3, "<=", 5, True),   # order needs two numbers
+    (True, "=", True, True), ("EU", "=", "EU", True),
+])
+def test_filter_equality_is_json_equality_as_the_rules_state(have, op, want, passes):
+    node = {"id": "x", "status": "active", "props": {"p": have}}
+    assert matrix._passes(node, {"prop": "p", "op": op, "value": want}) is passes
+    assert '"3" != 3' in matrix.RULES and "true != 1" in matrix.RULES
+
+
+def _stream(*revoked_flags):
+    return [{"src": "a", "rel": "r", "dst": "b", **({"revoked": True} if r else {})} for r in revoked_flags]
+
+
+@pytest.mark.parametrize("flags, present", [
+    ((False, False, True), False),        # added twice, revoked once: gone
+    ((True,), False),                     # revoke of an absent edge does nothing
+    ((True, False), True),                # revoked first, added later: there
+    ((False, True, False), True),         # added after its revoke: back
+    ((False, False), True),               # added twice: one edge
+])
+def test_an_edge_is_present_when_its_last_item_is_not_a_revoke(flags, present):
+    assert (("a", "r", "b") in matrix.final_edges(_stream(*flags))) is present
+    assert "the last edges item naming that (src, rel, dst)" in " ".join(matrix.RULES.split())
+
+
+def test_hops_with_min_zero_are_refused_as_the_rules_state():
+    import json
+    from stem.errors import StemError
+    files = {"nodes.json": "[]", "edges.json": "[]",
+             "query.json": json.dumps({"start": "a", "steps": [{"rel": "r", "hops": [0, 2]}]})}
+    with pytest.raises(StemError, match="1 <= min <= max <= 4"):
+        matrix.load_public(files)
+    assert "min 0 is invalid" in " ".join(matrix.RULES.split())

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from stem.benchmark import domains
+from stem.benchmark.domain_api import Domain
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import OutputContract
 from stem.errors import StemError
@@ -21,12 +22,13 @@ def has_answer(episode: Episode) -> bool:
     return bool(episode.private)
 
 
-def can_score(episode: Episode) -> bool:
-    """A verdict is possible: the private answer is there, or the domain scores from public data."""
+def can_score(episode: Episode, domain: Domain | None = None) -> bool:
+    """A verdict is possible: the private answer is there, or the domain (default: the registry's for
+    the episode) scores from public data."""
     if has_answer(episode):
         return True
     try:
-        return bool(getattr(domains.get(episode.domain), "scores_without_answer", False))
+        return bool((domain or domains.get(episode.domain)).scores_without_answer)
     except StemError:  # an unknown domain cannot score anything
         return False
 

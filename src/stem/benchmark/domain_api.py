@@ -11,17 +11,21 @@ turn records, and at the end gives the verifier what it recorded (`record`). Sec
 binpacking's placements are both environments; a plugin's own actions work the same way. The
 organ contract does not change with the domain: the same loop writes organs for all.
 
-A user's domain subclasses Domain in `benchmarks/domains/<name>/domain.py` (exposing an instance or
+Every domain is a Domain subclass: the built-ins (benchmark/trading.py, matrix.py, security.py, binpacking.py,
+each exposing its instance as `DOMAIN`) register through the same `domains.register` a plugin goes
+through. A user's domain subclasses Domain in `benchmarks/domains/<name>/domain.py` (exposing an instance or
 the class as `DOMAIN`) or in an installed package under the entry point group `stem.domains`.
 `stem domain new NAME` scaffolds one; `stem domain check NAME` checks the contract.
 """
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Literal
 
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.verdict import Check, Verdict
+from stem.turn_protocol import TurnFn
 
 Objective = Literal["pass", "climb"]
 
@@ -58,6 +62,33 @@ class Environment:
         return None
 
 
+def turns_rule(each_data_turn: str, unit: str = "window") -> str:
+    """The paragraph every built-in rules text carries about turns: how many there are and where that
+    is stated. `each_data_turn` says what one data turn delivers, e.g. "the next window of edges";
+    `unit` names one data turn's delivery ("window", "item")."""
+    bullets = [
+        'observation["turn"] is this turn\'s number (1, 2, ...), observation["turn_count"] how many turns '
+        'the episode has (the same on every turn), and observation["final_turn"] is true on the last turn '
+        'only (turn == turn_count).',
+        f"turn 1 is the start; each turn from 2 to turn_count - 1 is a data turn that delivers {each_data_turn} "
+        f"(so there are turn_count - 2 data turns); turn turn_count is the final turn: it brings no new {unit} "
+        "and asks for the answer.",
+    ]
+    return "Turns\n" + "".join(textwrap.fill(b, 94, initial_indent="- ", subsequent_indent="  ") + "\n"
+                               for b in bullets)
+
+
+def reference_response(observation: dict, artifact: Any, action: dict | None = None) -> dict:
+    """A reference agent's response to one observation: a trace step, `action` when given, and on the
+    final turn the artifact."""
+    response: dict[str, Any] = {"memory": {}, "trace": [f"reference: turn {observation['turn']}"]}
+    if action:
+        response["action"] = action
+    if observation["final_turn"]:
+        response["artifact"] = artifact
+    return response
+
+
 class Domain:
     name: str = ""  # the domain id in manifests and genomes, e.g. trading_floor
     aliases: tuple[str, ...] = ()  # other names accepted on the command line
@@ -91,6 +122,16 @@ class Domain:
     def reference_artifact(self, episode: Episode) -> Any:
         """The private reference answer in submission form."""
         return episode.private["expected"]
+
+    def reference_agent(self, episode: Episode) -> TurnFn:
+        """The private reference played as an agent, for `stem domain check` and tests (never an organ,
+        never shown to a model): it traces every turn, takes the actions the reference takes, and
+        submits reference_artifact() on the final turn. Run through the EpisodeRunner, its verdict must
+        pass and its record is what the environment records when the reference is played. The default
+        takes no actions, which is right for a domain without an environment; a domain with one
+        overrides it (security probes the winner, binpacking places items by its reference heuristic)."""
+        artifact = self.reference_artifact(episode)
+        return lambda obs: reference_response(obs, artifact)
 
     def check_public(self, files: dict[str, str]) -> None:
         """Raise StemError when a stored episode's public files are unusable (default: no check)."""

@@ -1,11 +1,15 @@
 """`stem domain check`: the contract a domain must meet, checked on generated episodes.
 
 - generation is deterministic per (seed, level);
-- the reference artifact passes on N generated episodes per level;
-- corrupted artifacts fail (generic mutations: a key dropped, a value changed, a list emptied);
+- the reference, played through the EpisodeRunner by the domain's reference agent (its actions
+  answered by the domain's environment, when it has one), passes on N generated episodes per level;
+- corrupted artifacts fail, verified against what the environment recorded when the reference was
+  played (generic mutations: a key dropped, a value changed, a list emptied);
+- an environment is deterministic: the reference played twice gives the same record;
 - private material never reaches the public side (no private file name or expected answer in a public
   file; the manifest loads public files only);
-- every observation built from the manifest is plain JSON;
+- every observation, every turn's result and the environment's record are plain JSON (in episodes of
+  more than 200 turns: the first and last 50 turns and every 50th);
 - the verifier returns checks (or a Verdict) and the generator an Episode.
 """
 
@@ -16,10 +20,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from stem.benchmark import domains
 from stem.benchmark.domain_api import Domain
-from stem.benchmark.episode import build_observation
+from stem.benchmark.episode import EpisodeResult, EpisodeRunner
 from stem.benchmark.episode_model import Episode
-from stem.benchmark.verdict import Check, Verdict, build_verdict
+from stem.benchmark.verdict import Verdict
+from stem.errors import StemError
 
 SEED_BASE = 424_242
 
@@ -101,13 +107,62 @@ def _empty_first_list(artifact: Any) -> tuple[str, Any] | None:
     return None
 
 
-def _verdict(domain: Domain, ep: Episode, artifact: Any) -> Verdict:
-    result = domain.verify(ep, artifact, None)
-    if isinstance(result, Verdict):
-        return result
-    if isinstance(result, list) and result and all(isinstance(c, Check) for c in result):
-        return build_verdict(result)
-    raise TypeError(f"verify() returned {type(result).__name__}, not a non-empty list of Check or a Verdict")
+def _verdict(domain: Domain, ep: Episode, artifact: Any, record: Any = None) -> Verdict:
+    return domains.verify_with(domain, ep, artifact, record)
+
+
+def _plain(value: Any) -> bool:
+    try:
+        return json.loads(json.dumps(value)) == value
+    except (TypeError, ValueError, RecursionError):
+        return False
+
+
+EDGE_TURNS = 50  # in a long episode, the first and last this many turns and every this-many-th are checked
+
+
+def _checked(turn: int, count: int) -> bool:
+    return count <= 4 * EDGE_TURNS or turn <= EDGE_TURNS or turn > count - EDGE_TURNS or turn % EDGE_TURNS == 0
+
+
+class _PlainJsonRecorder:
+    """A TurnRecorder that keeps nothing but notes every turn whose observation or result is not plain
+    JSON (every turn of an episode up to 200 turns; of a longer one, the first and last 50 and every
+    50th: a 5,002-turn binpacking episode is checked on 200 turns, not re-encoded 5,002 times)."""
+
+    def __init__(self) -> None:
+        self.odd: list[str] = []
+
+    def turn(self, turn: int, observation: dict, response: dict | None, result: dict) -> None:
+        if not _checked(turn, int(observation.get("turn_count") or 0)):
+            return
+        for what, value in (("observation", observation), ("result", result)):
+            if not _plain(value):
+                self.odd.append(f"turn {turn} {what}")
+
+    def verdict(self, verdict: dict) -> None:
+        pass
+
+
+def play_reference(domain: Domain, ep: Episode) -> tuple[EpisodeResult, list[str]]:
+    """The domain's reference agent through the EpisodeRunner: the result (verdict, the environment's
+    record) and what was not plain JSON."""
+    recorder = _PlainJsonRecorder()
+    result = EpisodeRunner(ep, recorder=recorder, domain=domain).run(domain.reference_agent(ep))
+    if not _plain(result.record):
+        recorder.odd.append("the environment's record")
+    return result, recorder.odd
+
+
+def _why(exc: Exception) -> str:
+    return str(exc)[:240] if isinstance(exc, StemError) else f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _has_environment(domain: Domain, ep: Episode) -> bool:
+    try:
+        return domain.environment(ep) is not None
+    except Exception:  # already reported: the reference's play failed with environment_error
+        return False
 
 
 def run(domain: Domain, episodes: int = 5) -> Report:
@@ -134,40 +189,40 @@ def _level(domain: Domain, level: int, episodes: int, report: Report) -> bool:
     report.add(f"deterministic ({tag})", _fingerprint(again) == _fingerprint(eps[0]),
                "the same seed and level give byte-identical episodes" if _fingerprint(again) == _fingerprint(eps[0])
                else f"seed {SEED_BASE} gave two different episodes: generation must depend only on (seed, level)")
-    failing, corruptions, survived, leaks, not_json = [], 0, [], [], []
+    failing, corruptions, survived, leaks, not_json, records = [], 0, [], [], [], []
     for ep in eps:
         try:
-            verdict = _verdict(domain, ep, domain.reference_artifact(ep))
-        except Exception as exc:
-            return report.add(f"verify ({tag})", False, f"{type(exc).__name__}: {str(exc)[:200]}")
-        if not verdict.success:
-            failing.append(f"{ep.episode_id}: {'; '.join(c.id for c in verdict.failing())}")
+            result, odd = play_reference(domain, ep)
+        except Exception as exc:  # e.g. reference_artifact() or reference_agent() raised
+            return report.add(f"reference plays ({tag})", False, _why(exc))
+        records.append(result.record)
+        if not result.verdict.success:
+            failing.append(f"{ep.episode_id}: {result.verdict.critique[:240]}")
+        not_json += [f"{ep.episode_id} {what}" for what in odd]
         for what, bad in mutations(domain.reference_artifact(ep)):
             corruptions += 1
             try:
-                if _verdict(domain, ep, bad).success:
+                if _verdict(domain, ep, bad, result.record).success:
                     survived.append(f"{ep.episode_id}: {what}")
             except Exception as exc:
-                return report.add(f"verify ({tag})", False, f"on a corrupted artifact ({what}): "
-                                                           f"{type(exc).__name__}: {str(exc)[:160]}")
+                return report.add(f"verify ({tag})", False, f"on a corrupted artifact ({what}): {_why(exc)}")
         leaks += _leaks(ep)
-        env = domain.environment(ep)  # observed turn by turn, as by an organ that never acts
-        for spec in ep.manifest.turns:
-            obs = build_observation(ep, spec.turn, {}, env)
-            try:
-                if json.loads(json.dumps(obs)) != obs:
-                    not_json.append(f"{ep.episode_id} turn {spec.turn}")
-            except (TypeError, ValueError):
-                not_json.append(f"{ep.episode_id} turn {spec.turn}")
-    report.add(f"reference passes ({tag})", not failing, f"{len(eps)} episodes" if not failing
-               else f"{len(failing)} of {len(eps)} fail: {failing[0]}")
+    report.add(f"reference passes ({tag})", not failing, f"{len(eps)} episodes played through the runner"
+               if not failing else f"{len(failing)} of {len(eps)} fail: {failing[0]}")
     report.add(f"corruptions fail ({tag})", corruptions > 0 and not survived,
                f"{corruptions} corrupted artifacts all fail" if corruptions and not survived
                else (f"passed although corrupted: {survived[0]}" if survived else "no corruption could be made"))
+    if not failing and _has_environment(domain, eps[0]):
+        replayed, _ = play_reference(domain, eps[0])
+        same = json.dumps(replayed.record, sort_keys=True, default=str) == json.dumps(records[0], sort_keys=True,
+                                                                                      default=str)
+        report.add(f"environment deterministic ({tag})", same, "the reference played twice: the same record"
+                   if same else f"{eps[0].episode_id}: two plays of the reference recorded different things; an "
+                                "environment must depend only on the episode and the actions")
     report.add(f"private stays private ({tag})", not leaks, "no private material in public files or the manifest"
                if not leaks else leaks[0])
-    report.add(f"observations are JSON ({tag})", not not_json, "every turn's observation is plain JSON"
-               if not not_json else f"not plain JSON: {not_json[0]}")
+    report.add(f"observations are JSON ({tag})", not not_json, "every turn's observation and result, and the "
+               "record, are plain JSON" if not not_json else f"not plain JSON: {not_json[0]}")
     return True
 
 

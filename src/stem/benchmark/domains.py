@@ -1,6 +1,7 @@
 """The domain registry: built-in domains and the ones users bring, behind one interface (domain_api.py).
 
-Discovery: the built-ins, then every `benchmarks/domains/<name>/domain.py` under the configured
+Discovery: the built-ins (each module's `DOMAIN`, a Domain subclass instance, registered by the same
+`register` a plugin goes through), then every `benchmarks/domains/<name>/domain.py` under the configured
 `domains.paths`, then installed packages under the entry point group `stem.domains`. A plugin that
 fails to load is recorded with a one-line reason (shown by `stem domain list`, raised when used); the
 others still load. Calls into a domain are wrapped, so a generator that raises or a verifier that
@@ -10,20 +11,18 @@ returns the wrong type is one line naming the domain, never a traceback.
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from stem.benchmark import matrix, security, trading
+from stem.benchmark import binpacking, matrix, security, trading
 from stem.benchmark.domain_api import Domain
 from stem.benchmark.episode_model import Episode
-from stem.benchmark.verdict import Check, Verdict, build_verdict
+from stem.benchmark.verdict import Verdict, as_verdict
 from stem.errors import StemError
 
 if TYPE_CHECKING:  # for the annotation only: the benchmark never imports the settings module at run time
@@ -34,39 +33,6 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _GENERATED_ID = re.compile(r"^(?P<short>[a-z][a-z0-9_]*)-s(?P<seed>\d+)-d(?P<difficulty>\d+)$")
 
 
-class ModuleDomain(Domain):
-    """A built-in domain: a module with DOMAIN, SHORT, ALIASES, DIFFICULTIES, RULES, generate, verify,
-    check_public (and, for an environment, environment)."""
-
-    def __init__(self, module: ModuleType):
-        self.module = module
-        self.name, self.short, self.levels = module.DOMAIN, module.SHORT, tuple(module.DIFFICULTIES)
-        self.aliases, self.rules = tuple(module.ALIASES), module.RULES
-        self.transcript_files = tuple(getattr(module, "TRANSCRIPT_FILES", ()))
-        self._takes_probes = "probes" in inspect.signature(module.verify).parameters
-
-    def generate(self, seed: int, level: int, split: str = "adhoc") -> Episode:
-        return self.module.generate(seed, level, split)
-
-    def verify(self, episode: Episode, artifact: Any, record: Any = None) -> list[Check]:
-        extra = {"probes": record} if self._takes_probes else {}
-        return self.module.verify(episode.public_files, episode.private, artifact, **extra)
-
-    def environment(self, episode: Episode) -> Any:
-        make = getattr(self.module, "environment", None)
-        return make(episode) if make is not None else None
-
-    def describe_answers(self, answers: dict[str, Any]) -> list[str] | None:
-        words = getattr(self.module, "describe_answers", None)
-        return words(answers) if words is not None else None
-
-    def reference_artifact(self, episode: Episode) -> Any:
-        return getattr(self.module, "reference_artifact", lambda ep: ep.private["expected"])(episode)
-
-    def check_public(self, files: dict[str, str]) -> None:
-        self.module.check_public(files)
-
-
 @dataclass
 class Entry:
     domain: Domain | None
@@ -74,7 +40,9 @@ class Entry:
     error: str | None = None
 
 
-BUILTINS = {m.DOMAIN: ModuleDomain(m) for m in (trading, matrix, security)}
+BUILTIN_MODULES = (trading, matrix, security, binpacking)
+BUILTIN = "built-in"
+BUILTINS: dict[str, Domain] = {}  # name -> the built-in domain (filled by _reset through register)
 _entries: dict[str, Entry] = {}
 _aliases: dict[str, str] = {}
 _loaded_from: list[tuple[Path, ...]] = []  # the plugin folders discover() last loaded
@@ -83,8 +51,8 @@ _loaded_from: list[tuple[Path, ...]] = []  # the plugin folders discover() last 
 def _reset() -> None:
     _entries.clear()
     _aliases.clear()
-    for d in BUILTINS.values():
-        _add(d, "built-in")
+    for module in BUILTIN_MODULES:
+        register(module.DOMAIN, BUILTIN)
 
 
 def _add(domain: Domain, source: str) -> None:
@@ -112,14 +80,19 @@ def contract_problems(domain: Any) -> list[str]:
     return out
 
 
-def _plugin(obj: Any, source: str, expected: str | None = None) -> None:
+def register(obj: Any, source: str, expected: str | None = None) -> None:
+    """Register a domain (a Domain subclass or an instance of one) from `source`: the path every
+    domain takes, built-in or plugin. One that breaks the contract is recorded with its reasons; a
+    plugin may not take a built-in's name."""
     domain = obj() if isinstance(obj, type) and issubclass(obj, Domain) else obj
     problems = contract_problems(domain)
     name = getattr(domain, "name", None) if not problems else (expected or source)
     if problems:
         _entries[str(name)] = Entry(None, source, "; ".join(problems))
         return
-    if domain.name in BUILTINS:
+    if source == BUILTIN:
+        BUILTINS[domain.name] = domain
+    elif domain.name in BUILTINS:
         _entries[f"{domain.name} ({source})"] = Entry(None, source, f"'{domain.name}' is a built-in domain's name")
         return
     _add(domain, source)
@@ -134,7 +107,7 @@ def _load_file(path: Path) -> None:
         spec.loader.exec_module(module)
         if not hasattr(module, "DOMAIN"):
             raise AttributeError("it defines no DOMAIN (an instance or subclass of Domain)")
-        _plugin(module.DOMAIN, str(path), folder)
+        register(module.DOMAIN, str(path), folder)
     except Exception as exc:  # a user's plugin: any failure is one line, the others still load
         _entries[folder] = Entry(None, str(path), f"{type(exc).__name__}: {str(exc)[:200]}")
 
@@ -160,7 +133,7 @@ def discover(paths: list[Path], entry_points: bool = True) -> None:
         from importlib.metadata import entry_points as eps
         for ep in eps(group=ENTRY_POINT_GROUP):
             try:
-                _plugin(ep.load(), f"entry point {ep.name} ({ep.value})", ep.name)
+                register(ep.load(), f"entry point {ep.name} ({ep.value})", ep.name)
             except Exception as exc:  # an installed plugin that fails to import is one line
                 _entries[ep.name] = Entry(None, f"entry point {ep.name}", f"{type(exc).__name__}: {str(exc)[:200]}")
 
@@ -192,9 +165,15 @@ def domain_name(name: str) -> str:
 
 
 def domain_names(name: str) -> list[str]:
-    """'all' expands to every loaded domain; anything else resolves one name or alias."""
+    """'all' expands to every loaded domain; a comma-separated list resolves each name or alias
+    (in the order given, once each); anything else resolves one name or alias."""
     if name.strip().lower() == "all":
         return sorted(n for n, e in _entries.items() if e.error is None)
+    if "," in name:
+        parts = [p for p in (part.strip() for part in name.split(",")) if p]
+        if not parts:
+            raise StemError(f"--domain {name!r} names no domain; use a name, a comma-separated list or 'all'")
+        return list(dict.fromkeys(domain_name(p) for p in parts))
     return [domain_name(name)]
 
 
@@ -224,9 +203,12 @@ def parse_generated_id(episode_id: str) -> tuple[str, int, int] | None:
 
 
 def environment(episode: Episode) -> Any:
-    """The episode's environment (None when its domain answers no actions); a domain that fails to
-    make one is one line naming it."""
-    d = get(episode.domain)
+    """The episode's environment (None when its domain answers no actions)."""
+    return environment_of(get(episode.domain), episode)
+
+
+def environment_of(d: Domain, episode: Episode) -> Any:
+    """`d.environment(episode)`; a domain that fails to make one is one line naming it."""
     try:
         return d.environment(episode)
     except Exception as exc:
@@ -235,18 +217,21 @@ def environment(episode: Episode) -> Any:
 
 
 def verify(episode: Episode, artifact: Any, record: Any = None) -> Verdict:
-    d = get(episode.domain)
+    return verify_with(get(episode.domain), episode, artifact, record)
+
+
+def verify_with(d: Domain, episode: Episode, artifact: Any, record: Any = None) -> Verdict:
+    """`d.verify` normalised to a Verdict (verdict.as_verdict); a verifier that raises or returns the
+    wrong type is one line naming the domain."""
     try:
         result = d.verify(episode, artifact, record)
     except Exception as exc:
         raise StemError(f"domain {d.name}: verify() raised {type(exc).__name__}: {str(exc)[:200]}; fix the verifier "
                         f"(stem domain check {d.name})") from None
-    if isinstance(result, Verdict):
-        return result
-    if isinstance(result, list) and result and all(isinstance(c, Check) for c in result):
-        return build_verdict(result)
-    raise StemError(f"domain {d.name}: verify() returned {type(result).__name__}, not a non-empty list of Check "
-                    f"(or a Verdict); fix the verifier (stem domain check {d.name})")
+    try:
+        return as_verdict(result)
+    except TypeError as exc:
+        raise StemError(f"domain {d.name}: {exc}; fix the verifier (stem domain check {d.name})") from None
 
 
 @contextmanager

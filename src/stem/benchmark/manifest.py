@@ -2,6 +2,9 @@
 
 A manifest is public: it names only files in the episode's public directory. Loaders are pure
 functions of those files, so the same manifest always yields the same observations.
+
+On disk (`compact_dump`) a run of turns that differ only in their numbers is written once with
+"repeat": k, so a 5,000-item binpacking episode's manifest is a few hundred bytes; parsing expands it.
 """
 
 from __future__ import annotations
@@ -68,6 +71,41 @@ class TaskManifest(BaseModel):
     output_contract: OutputContract
     probe_limit_per_turn: int = Field(default=0, ge=0)
     probe_budget: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_repeats(cls, data: Any) -> Any:
+        """A turn written with "repeat": k stands for k turns numbered from its own, alike otherwise."""
+        if not isinstance(data, dict) or not isinstance(data.get("turns"), list):
+            return data
+        if not any(isinstance(t, dict) and "repeat" in t for t in data["turns"]):
+            return data
+        turns: list[Any] = []
+        for raw in data["turns"]:
+            if not (isinstance(raw, dict) and "repeat" in raw):
+                turns.append(raw)
+                continue
+            count = raw["repeat"]
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ValueError(f"turn {raw.get('turn')}: 'repeat' must be a whole number >= 1, got {count!r}")
+            spec = TurnSpec.model_validate({k: v for k, v in raw.items() if k != "repeat"})
+            turns += [spec.model_copy(update={"turn": spec.turn + j}) for j in range(count)]
+        return {**data, "turns": turns}
+
+    def compact_dump(self) -> dict[str, Any]:
+        """The JSON form written to disk: each run of turns alike but for their numbers once, with
+        "repeat": k (a manifest without such runs is exactly model_dump(mode="json", exclude_none=True))."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        out: list[dict] = []
+        for turn in data["turns"]:
+            last = out[-1] if out else None
+            if last is not None and {**turn, "turn": 0} == {**{k: v for k, v in last.items() if k != "repeat"},
+                                                              "turn": 0}:
+                last["repeat"] = last.get("repeat", 1) + 1
+            else:
+                out.append(dict(turn))
+        data["turns"] = out
+        return data
 
     @model_validator(mode="after")
     def _schedule_is_consistent(self) -> "TaskManifest":
@@ -140,6 +178,17 @@ def schedule(start_instruction: str, start_loaders: list[Loader], window_loader:
         turns.append(TurnSpec(turn=len(turns) + 1, event="data",
                               loaders=[window_loader.model_copy(update={"start": lo, "stop": hi})]))
     turns.append(TurnSpec(turn=len(turns) + 1, event="finalize", instruction=final_instruction))
+    return turns
+
+
+def action_schedule(start_instruction: str, start_loaders: list[Loader], data_turns: int,
+                    final_instruction: str) -> list[TurnSpec]:
+    """Turn 1 delivers the starting state, then `data_turns` turns whose delta comes from the domain's
+    environment alone (no file loaders: e.g. one hidden item per turn), and a last turn asks for the
+    artifact."""
+    turns = [TurnSpec(turn=1, event="start", instruction=start_instruction, loaders=start_loaders)]
+    turns += [TurnSpec(turn=t, event="data") for t in range(2, data_turns + 2)]
+    turns.append(TurnSpec(turn=data_turns + 2, event="finalize", instruction=final_instruction))
     return turns
 
 

@@ -10,15 +10,14 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from stem.benchmark.domain_api import Domain, turns_rule
 from stem.benchmark.episode_model import Episode, dump_json
 from stem.benchmark.public_check import bad, json_file, require
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.verdict import Check, check
 
-DOMAIN = "matrix_database"
-ALIASES = ("matrix", "matrix_db", "graph")
+NAME = "matrix_database"
 SHORT = "matrix"
-DIFFICULTIES = (1, 2, 3, 4, 5, 6)
 ARTIFACT_KEYS = ["answer", "paths"]
 RELATIONS = ["reports_to", "member_of", "owns", "depends_on", "linked_to"]
 KINDS = ["person", "team", "project", "service"]
@@ -31,6 +30,7 @@ nodes.json lists nodes: {"id", "kind", "status", "props"}. edges.json lists dire
 {"src", "rel", "dst"}; edges arrive in windows over several turns. query.json (and the same
 query in words in query.txt) gives a start node and a chain of steps.
 
+""" + turns_rule("the next window of edges.json") + """
 Where each value arrives (observation["delta"])
 - turn 1: "rules" (this text), "query_text" (query.txt), "query" (query.json: {"start": id,
   "steps": [{"rel": str, "where": [{"prop", "op", "value"}, ...]}, ...]}), "nodes" (the whole
@@ -44,21 +44,29 @@ Evaluation
    step's rel, from the path's last node (src) to a new node (dst).
 2. A node reached by a step must have status "active" (inactive and revoked nodes are never
    entered) and must satisfy every filter of that step: {"prop", "op", "value"} with op one
-   of = != >= <= > <. A node lacking the prop fails the filter. Order comparisons apply to
-   numbers only.
+   of = != >= <= > <. A node lacking the prop fails the filter. = and != compare type and
+   value: numbers compare as numbers (3 = 3.0), a string never equals a number ("3" != 3),
+   and true/false are not numbers (true != 1). Order comparisons (>= <= > <) hold only when
+   both sides are numbers; with a string or a boolean on either side they fail.
 3. Paths are simple: no node appears twice in one path (the graph has cycles).
 4. A complete path has taken every step. Dead ends simply produce no complete path.
 5. The answer is the set of last nodes of all complete paths.
 
 Harder episodes (levels 5-6) add:
 6. Variable-length steps: a step with "hops": [min, max] follows between min and max edges of
-   its rel. Every node it enters must be active; its filters apply only to the node where the
+   its rel, with 1 <= min <= max <= 4 (a step always follows at least one edge; a query with
+   min 0 is invalid and never given). A step without "hops" follows exactly one edge.
+   Every node it enters must be active; its filters apply only to the node where the
    step ends; the nodes in between are part of the path trace. A path counts once even if it
    can be split into the steps in more than one way.
 7. Negated filters: a filter with "not": true is passed by the nodes that fail the plain filter
    (so a node lacking the prop passes it).
-8. Revoked edges: an edges item with "revoked": true removes that edge from the graph; an edge
-   added again later is back. Answer on the graph as it stands after the last window.
+8. Revoked edges: an edges item with "revoked": true removes that edge from the graph. The
+   graph holds each (src, rel, dst) at most once, and an edge is in it exactly when the last
+   edges item naming that (src, rel, dst), in delivery order, is not revoked: adding an edge
+   twice is the same as once, one revoke removes it however often it was added, a revoke of
+   an edge that is not there does nothing, and an edge added after its revoke is back.
+   Answer on the graph as it stands after the last window.
 9. Graphs have hundreds of nodes and thousands of edges: search step by step and prune with
    status and filters as you go; enumerating every path first does not finish in time.
 
@@ -88,17 +96,28 @@ KNOBS = {
 }
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _equal(have: Any, want: Any) -> bool:
+    """JSON equality: numbers as numbers (3 == 3.0); otherwise the same type and value, so "3" != 3
+    and true != 1 (Python's True == 1 does not leak into the rules)."""
+    if _number(have) and _number(want):
+        return have == want
+    return type(have) is type(want) and have == want
+
+
 def _passes(node: dict, flt: dict) -> bool:
     props = node.get("props", {})
     if flt["prop"] not in props:
         return False
     have, op, want = props[flt["prop"]], flt["op"], flt["value"]
     if op == "=":
-        return have == want
+        return _equal(have, want)
     if op == "!=":
-        return have != want
-    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (have, want))
-    if not numeric:
+        return not _equal(have, want)
+    if not (_number(have) and _number(want)):
         return False
     return {">=": have >= want, "<=": have <= want, ">": have > want, "<": have < want}[op]
 
@@ -266,7 +285,7 @@ def _graph_start(rng: random.Random, ids: list[str], chain: int) -> tuple[list[d
 def _generate_large(seed: int, difficulty: int, split: str) -> Episode:
     k = LARGE[difficulty]
     for attempt in range(40):
-        rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}:{attempt}")
+        rng = random.Random(f"{NAME}:{seed}:{difficulty}:{attempt}")
         ids = [f"N{n:04d}" for n in rng.sample(range(1000, 10000), k.nodes)]
         nodes, by_id, rels = _graph_start(rng, ids, k.chain)
         spans = [rng.randint(1, k.max_hops) for _ in range(k.chain)]
@@ -324,13 +343,13 @@ def _generate_large(seed: int, difficulty: int, split: str) -> Episode:
                    public_files=files, private={"expected": expected})
 
 
-def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
+def generate_episode(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
     if difficulty in LARGE:
         return _generate_large(seed, difficulty, split)
     if difficulty not in KNOBS:
         raise ValueError(f"matrix difficulty must be one of {sorted(KNOBS) + sorted(LARGE)}")
     k = KNOBS[difficulty]
-    rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}")
+    rng = random.Random(f"{NAME}:{seed}:{difficulty}")
     ids = [f"N{n:02d}" for n in rng.sample(range(10, 100), k.nodes)]
     nodes, by_id, rels = _graph_start(rng, ids, k.chain)
     chain_nodes = rng.sample(ids, k.chain + 1)
@@ -395,7 +414,7 @@ def build_manifest(episode_id: str, split: str, seed: int | None, difficulty: in
                       Loader(kind="json", key="nodes", file="nodes.json")],
                      Loader(kind="json_window", key="edges", file="edges.json", start=0, stop=0),
                      windows(n_edges, data_turns), "All edges delivered. Submit the answer set and every complete path.")
-    return TaskManifest(domain=DOMAIN, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
+    return TaskManifest(domain=NAME, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
                         min_turns=len(turns), turns=turns,
                         output_contract=OutputContract(artifact_keys=ARTIFACT_KEYS,
                                                        description="answer set and path traces; see rules.txt"))
@@ -448,7 +467,7 @@ def _path_problem(path: list[str], by_id: dict, edges: set, query: dict, valid: 
     return None
 
 
-def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> list[Check]:
+def verify_artifact(files: dict[str, str], private: dict[str, Any], artifact: Any) -> list[Check]:
     shape = _shape_problems(artifact)
     if shape:
         return [check("artifact_shape", False, "artifact with keys answer, paths", shape[0],
@@ -484,3 +503,25 @@ def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> lis
               f"answers without a path: {untraced}; path ends missing from answer: {unanswered}",
               "path_trace_missing"),
     ]
+
+
+class MatrixDatabase(Domain):
+    """The matrix database: a relation chain with filters over a streamed graph; answers and paths."""
+
+    name = NAME
+    short = SHORT
+    aliases = ("matrix", "matrix_db", "graph")
+    levels = tuple(sorted(KNOBS) + sorted(LARGE))
+    rules = RULES
+
+    def generate(self, seed: int, level: int, split: str = "adhoc") -> Episode:
+        return generate_episode(seed, level, split)
+
+    def verify(self, episode: Episode, artifact: Any, record: Any = None) -> list[Check]:
+        return verify_artifact(episode.public_files, episode.private, artifact)
+
+    def check_public(self, files: dict[str, str]) -> None:
+        check_public(files)
+
+
+DOMAIN = MatrixDatabase()

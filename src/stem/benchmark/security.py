@@ -13,20 +13,17 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from stem.benchmark.domain_api import Environment
+from stem.benchmark.domain_api import Domain, Environment, reference_response, turns_rule
 from stem.benchmark.episode_model import Episode
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.security_targets import FAMILIES, PROTECTED, TWO_STAGE, run_target
 from stem.benchmark.verdict import Check, check
 from stem.errors import StemError
 
-DOMAIN = "security_sandbox"
+NAME = "security_sandbox"
 SHORT = "security"
-ALIASES = ("sec",)
-DIFFICULTIES = (1, 2, 3, 4, 5, 6)
 ARTIFACT_KEYS = ["vector", "observed"]
 PROBE_LIMIT_PER_TURN = 4
-TRANSCRIPT_FILES = ("target.py",)  # repair prompts show it in full: it decides every episode
 
 RULES = f"""SECURITY SANDBOX RULES
 
@@ -34,6 +31,13 @@ target.py holds a toy target: a pure function target(request: str) -> str with o
 branch, which returns exactly "{PROTECTED}". candidates.txt holds candidate request vectors,
 one per line; they arrive in windows over several turns. Exactly one candidate reaches the
 protected branch; the others are decoys.
+
+{turns_rule("the next window of candidates.txt")}
+The last candidates arrive on turn turn_count - 1: until you have seen that turn, more
+candidates may still come, so never conclude from a short window that the stream has ended.
+A probe requested on turn turn_count - 1 is still served (its results arrive on the final
+turn); with a budget of one probe, the safe plan is to probe a candidate only once the source
+shows it reaches the protected branch, waiting as late as turn turn_count - 1 if need be.
 
 Probing
 - You never run the target yourself. To test candidates, return an action
@@ -83,11 +87,11 @@ KNOBS = {
 ALL_FAMILIES = {**FAMILIES, **TWO_STAGE}
 
 
-def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
+def generate_episode(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
     if difficulty not in KNOBS:
         raise ValueError(f"security difficulty must be one of {sorted(KNOBS)}")
     k = KNOBS[difficulty]
-    rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}")
+    rng = random.Random(f"{NAME}:{seed}:{difficulty}")
     family = rng.choice(k.families)
     source, winner, pool = ALL_FAMILIES[family](rng)
     if run_target(source, winner) != PROTECTED:
@@ -136,15 +140,15 @@ def build_manifest(episode_id: str, split: str, seed: int | None, difficulty: in
                       Loader(kind="path", key="target_file", file="target.py")],
                      Loader(kind="lines_window", key="candidates", file="candidates.txt", start=0, stop=0),
                      windows(n_candidates, data_turns), "No more candidates or probes. Submit the proof object.")
-    return TaskManifest(domain=DOMAIN, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
+    return TaskManifest(domain=NAME, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
                         min_turns=len(turns), turns=turns, probe_limit_per_turn=PROBE_LIMIT_PER_TURN,
                         probe_budget=budget,
                         output_contract=OutputContract(artifact_keys=ARTIFACT_KEYS,
                                                        description="proof object: winning vector and observed result"))
 
 
-def verify(files: dict[str, str], private: dict[str, Any], artifact: Any,
-           probes: list[dict] | None = None) -> list[Check]:
+def verify_artifact(files: dict[str, str], private: dict[str, Any], artifact: Any,
+                    probes: list[dict] | None = None) -> list[Check]:
     """Re-run the submitted vector against the toy target; `probes` (the episode's probe log) when known."""
     if not isinstance(artifact, dict) or any(not isinstance(artifact.get(k), str) for k in ARTIFACT_KEYS):
         got = type(artifact).__name__ if not isinstance(artifact, dict) else sorted(artifact)
@@ -248,6 +252,43 @@ def describe_answers(answers: dict[str, Any]) -> list[str]:
     return lines
 
 
-def environment(episode: Episode) -> Environment | None:
-    """Episodes whose manifest allows probes get a probe environment."""
-    return ProbeEnvironment(episode) if episode.manifest.probe_limit_per_turn else None
+class SecuritySandbox(Domain):
+    """The security sandbox: read a toy target, probe candidates through the environment, submit a proof."""
+
+    name = NAME
+    short = SHORT
+    aliases = ("sec",)
+    levels = tuple(KNOBS)
+    rules = RULES
+    transcript_files = ("target.py",)  # prompts show it in full: it decides every episode
+
+    def generate(self, seed: int, level: int, split: str = "adhoc") -> Episode:
+        return generate_episode(seed, level, split)
+
+    def verify(self, episode: Episode, artifact: Any, record: Any = None) -> list[Check]:
+        """`record` is the episode's probe log (None when unknown, e.g. a bare artifact to `stem bench verify`)."""
+        return verify_artifact(episode.public_files, episode.private, artifact, record)
+
+    def environment(self, episode: Episode) -> Environment | None:
+        """Episodes whose manifest allows probes get a probe environment."""
+        return ProbeEnvironment(episode) if episode.manifest.probe_limit_per_turn else None
+
+    def describe_answers(self, answers: dict[str, Any]) -> list[str]:
+        return describe_answers(answers)
+
+    def reference_agent(self, episode: Episode):
+        """The reference probes the winner on the turn it is delivered, then submits it with the result."""
+        artifact = self.reference_artifact(episode)
+
+        def turn(observation: dict) -> dict:
+            delivered = observation["delta"].get("candidates") or []
+            probe = {"probe": [artifact["vector"]]} if artifact["vector"] in delivered else None
+            return reference_response(observation, artifact, probe)
+
+        return turn
+
+    def check_public(self, files: dict[str, str]) -> None:
+        check_public(files)
+
+
+DOMAIN = SecuritySandbox()

@@ -30,7 +30,7 @@ def write_episode(episode: Episode, suite: Path) -> Path:
     pub = public_dir(suite, episode.episode_id)
     for name, text in sorted(episode.public_files.items()):
         write_text_atomic(pub / name, text)
-    write_text_atomic(pub / MANIFEST, dump_json(episode.manifest.model_dump(mode="json", exclude_none=True)))
+    write_text_atomic(pub / MANIFEST, dump_json(episode.manifest.compact_dump()))
     write_text_atomic(private_dir(suite, episode.episode_id) / PRIVATE, dump_json(episode.private))
     return pub
 

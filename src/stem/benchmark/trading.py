@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
+from stem.benchmark.domain_api import Domain, turns_rule
 from stem.benchmark.episode_model import Episode, dump_json
 from stem.benchmark.manifest import Loader, OutputContract, TaskManifest, schedule, windows
 from stem.benchmark.money import fmt, to_cents
@@ -20,10 +21,8 @@ from stem.benchmark.public_check import bad, json_file, require
 from stem.benchmark.verdict import Check, check
 from stem.errors import StemError
 
-DOMAIN = "trading_floor"
+NAME = "trading_floor"
 SHORT = "trading"
-ALIASES = ("trade",)
-DIFFICULTIES = (1, 2, 3, 4, 5, 6)
 SYMBOLS = ["ALP", "BRV", "CXN", "DLT", "EKO", "FRM", "GLD", "HVN", "IRS", "JTK", "KLM", "LUX", "MOR", "NYX"]
 ARTIFACT_KEYS = ["ledger", "final_positions", "final_cash", "impossible", "unmet_targets"]
 
@@ -34,6 +33,7 @@ asset you may trade, the flat fee charged per order, and the closing cash floor.
 portfolio.json gives the starting cash and positions. market.csv arrives in windows, one
 row per (tick, asset) quote: tick, asset, bid, ask, max_qty.
 
+""" + turns_rule("the next window of market.csv rows") + """
 Where each value arrives (observation["delta"])
 - turn 1: "rules" (this text), "contract" (contract.json as an object: "targets" {asset: qty},
   "fee" and "cash_floor" as two-decimal strings), "portfolio" (portfolio.json: "cash" string,
@@ -310,11 +310,11 @@ def _max_capacity(quotes: list[Quote]) -> int:
     return max(take, skip)
 
 
-def generate(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
+def generate_episode(seed: int, difficulty: int, split: str = "adhoc") -> Episode:
     if difficulty not in KNOBS:
         raise ValueError(f"trading difficulty must be one of {sorted(KNOBS)}")
     k = KNOBS[difficulty]
-    rng = random.Random(f"{DOMAIN}:{seed}:{difficulty}")
+    rng = random.Random(f"{NAME}:{seed}:{difficulty}")
     n_assets = k.buy_assets + k.surplus + k.distractors
     symbols = sorted(rng.sample(SYMBOLS, n_assets))
     rng.shuffle(symbols)
@@ -407,7 +407,7 @@ def build_manifest(episode_id: str, split: str, seed: int | None, difficulty: in
                       Loader(kind="json", key="portfolio", file="portfolio.json")],
                      Loader(kind="csv_window", key="market_rows", file="market.csv", start=0, stop=0), spans,
                      "The market is closed. Submit the final ledger as the artifact.")
-    return TaskManifest(domain=DOMAIN, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
+    return TaskManifest(domain=NAME, episode_id=episode_id, split=split, seed=seed, difficulty=difficulty,
                         min_turns=len(turns), turns=turns,
                         output_contract=OutputContract(artifact_keys=ARTIFACT_KEYS,
                                                        description="final ledger and state; see rules.txt"))
@@ -460,7 +460,7 @@ def _first(problems: list[str], limit: int = 3) -> str:
     return "; ".join(problems[:limit]) + more
 
 
-def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> list[Check]:
+def verify_artifact(files: dict[str, str], private: dict[str, Any], artifact: Any) -> list[Check]:
     """Replay the submitted ledger against the market and rules, then compare with the reference optimum."""
     shape = _shape_problems(artifact)
     if shape:
@@ -581,6 +581,27 @@ def verify(files: dict[str, str], private: dict[str, Any], artifact: Any) -> lis
     return checks
 
 
-def reference_artifact(episode: Episode) -> dict[str, Any]:
-    """The reference ledger in submission form (the solver's objective bookkeeping removed)."""
-    return {k: v for k, v in episode.private["expected"].items() if k != "objective"}
+class TradingFloor(Domain):
+    """The trading floor: a windowed market, position targets, a cash floor; a ledger verified by replay."""
+
+    name = NAME
+    short = SHORT
+    aliases = ("trade",)
+    levels = tuple(KNOBS)
+    rules = RULES
+
+    def generate(self, seed: int, level: int, split: str = "adhoc") -> Episode:
+        return generate_episode(seed, level, split)
+
+    def verify(self, episode: Episode, artifact: Any, record: Any = None) -> list[Check]:
+        return verify_artifact(episode.public_files, episode.private, artifact)
+
+    def reference_artifact(self, episode: Episode) -> dict[str, Any]:
+        """The reference ledger in submission form (the solver's objective bookkeeping removed)."""
+        return {k: v for k, v in episode.private["expected"].items() if k != "objective"}
+
+    def check_public(self, files: dict[str, str]) -> None:
+        check_public(files)
+
+
+DOMAIN = TradingFloor()

@@ -1,4 +1,4 @@
-"""`stem bench list|show|generate|verify`: the benchmark's public side."""
+"""`stem bench list|show|generate|verify|import|baselines`: the benchmark's public side, your own instances, baselines."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from stem.cli.base import ConfigOpt, group
 
-bench = group("Benchmark episodes: list, show, generate, verify.")
+bench = group("Benchmark episodes: list, show, generate, verify, import, baselines.")
 
 
 @bench.command("list")
@@ -45,7 +45,7 @@ def bench_generate(domain: str = typer.Option(..., "--domain", "-d", help="tradi
 
 
 @bench.command("verify")
-def bench_verify(submission: Path = typer.Argument(..., help="JSON file: the final artifact (or {artifact, probes})."),
+def bench_verify(submission: Path = typer.Argument(..., help="JSON file: the final artifact (or {artifact, probes|record})."),
                  episode: str = typer.Option(..., "--episode", "-e", help="Classic id, generated id or public dir."),
                  config: Optional[Path] = ConfigOpt,
                  json_out: bool = typer.Option(False, "--json", help="Print the verdict as JSON.")) -> None:
@@ -53,3 +53,25 @@ def bench_verify(submission: Path = typer.Argument(..., help="JSON file: the fin
     from stem.cli import bench_views
     passed = bench_views.verify(config, episode, submission, json_out)
     raise typer.Exit(0 if passed else 1)
+
+
+@bench.command("import")
+def bench_import(instance: Path = typer.Argument(..., help='JSON: {"capacity": C, "items": [...]} or an object of named instances.'),
+                 domain: str = typer.Option(..., "--domain", "-d", help="binpacking"),
+                 out: Path = typer.Option(..., "--out", "-o", help="Directory to write public/ and private/ task folders into."),
+                 config: Optional[Path] = ConfigOpt,
+                 json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Turn your own instances into task folders that stem infer --task-file runs and scores."""
+    from stem.cli import bench_views
+    bench_views.import_instances(config, domain, instance, out, json_out)
+
+
+@bench.command("baselines")
+def bench_baselines(domain: str = typer.Option(..., "--domain", "-d", help="binpacking"),
+                    episodes: int = typer.Option(20, "--episodes", "-n", min=1, help="Generated episodes per level."),
+                    seed: int = typer.Option(0, "--seed", min=0, help="First seed."),
+                    config: Optional[Path] = ConfigOpt,
+                    json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """First Fit, Best Fit and the reference heuristic: mean excess over the lower bound per level."""
+    from stem.cli import bench_views
+    bench_views.show_baselines(config, domain, episodes, seed, json_out)

@@ -64,10 +64,13 @@ def show_episode(config: Path | None, ref: str, full: bool, json_out: bool) -> N
     table = Table(title="turn schedule")
     for col in ("turn", "event", "delivers", "instruction"):
         table.add_column(col)
-    for t in m.turns:
-        loads = ", ".join(f"{ld.key}<-{ld.kind}({ld.file or 'inline'}"
-                          + (f"[{ld.start}:{ld.stop}]" if ld.start is not None else "") + ")" for ld in t.loaders)
-        table.add_row(str(t.turn), t.event, loads, t.instruction)
+    for t in m.compact_dump()["turns"]:  # a run of alike turns is one row (binpacking: 5,000 data turns)
+        loads = ", ".join(f"{ld['key']}<-{ld['kind']}({ld.get('file') or 'inline'}"
+                          + (f"[{ld['start']}:{ld['stop']}]" if ld.get("start") is not None else "") + ")"
+                          for ld in t["loaders"])
+        repeat = t.get("repeat", 1)
+        turns = f"{t['turn']}-{t['turn'] + repeat - 1}" if repeat > 1 else str(t["turn"])
+        table.add_row(turns, t["event"], escape(loads), escape(t["instruction"]))
     console.print(table)
     if m.probe_limit_per_turn:
         console.print(f"probes: {m.probe_limit_per_turn} per turn, budget {m.probe_budget or 'unlimited'}")
@@ -120,6 +123,8 @@ def render_verdict(verdict: Verdict, title: str, line: bool = True) -> None:
     if line:
         status = "[green]PASS[/]" if verdict.success else "[red]FAIL[/]"
         result(f"{status} {escape(title)} score={verdict.score:.2f} tags={escape(','.join(verdict.tags) or '-')}")
+    if verdict.details:
+        console.print("details: " + ", ".join(f"{k}={v}" for k, v in verdict.details.items()), markup=False)
     console.print(verdict.critique, markup=False)
 
 
@@ -144,3 +149,43 @@ def verify(config: Path | None, ref: str, submission: Path, json_out: bool) -> b
     else:
         render_verdict(verdict, f"{ep.episode_id} <- {submission}")
     return verdict.success
+
+
+def import_instances(config: Path | None, domain: str, instance: Path, out: Path, json_out: bool) -> None:
+    from stem.benchmark.binpacking_import import import_file
+    project(config)
+    episodes = import_file(domain, instance, out)
+    rows = [{"episode_id": ep.episode_id, "items": len(ep.private["items"]), "capacity": ep.private["capacity"],
+             "lower_bound": ep.private["lower_bound"], "reference_bins": ep.private["reference_bins"],
+             "task_file": str(store.public_dir(out, ep.episode_id) / store.MANIFEST)} for ep in episodes]
+    if json_out:
+        _print_json({"out": str(out), "tasks": rows})
+        return
+    table = Table(title=f"{len(rows)} tasks -> {out}")
+    for col in ("task", "items", "capacity", "lower bound", "reference bins", "run with"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["episode_id"], str(r["items"]), str(r["capacity"]), str(r["lower_bound"]),
+                      str(r["reference_bins"]), f"stem infer --task-file {r['task_file']}")
+    console.print(table)
+
+
+def show_baselines(config: Path | None, domain: str, episodes: int, seed: int, json_out: bool) -> None:
+    from dataclasses import asdict
+    from stem.benchmark.binpacking_baselines import baselines_for
+    project(config)
+    with console.status(f"packing {episodes} episodes per level"):
+        rows = baselines_for(domain, episodes, seed)
+    if json_out:
+        _print_json({"domain": "binpacking", "episodes_per_level": episodes, "seed": seed,
+                     "levels": [asdict(r) for r in rows]})
+        return
+    table = Table(title=f"binpacking baselines: mean excess over the lower bound, {episodes} episodes per level "
+                        f"(seeds {seed}..{seed + episodes - 1})")
+    for col in ("level", "sizes", "capacity", "items", "First Fit", "Best Fit", "reference", "FF meets ref",
+                "BF meets ref"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(str(r.level), r.distribution, str(r.capacity), str(r.items), f"{r.first_fit_excess:.2%}", f"{r.best_fit_excess:.2%}",
+                      f"{r.reference_excess:.2%}", f"{r.first_fit_pass:.0%}", f"{r.best_fit_pass:.0%}")
+    console.print(table)

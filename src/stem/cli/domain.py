@@ -14,10 +14,12 @@ domain = group("Domains: scaffold your own, list what is loaded, check a domain'
 
 @domain.command("new")
 def domain_new(name: str = typer.Argument(..., help="snake_case name of the new domain."),
+               template: str = typer.Option("actions", "--template", "-t",
+                                            help="actions (an environment answers the organ's actions) | windows."),
                config: Optional[Path] = ConfigOpt) -> None:
     """Scaffold benchmarks/domains/NAME/ (domain.py, README.md, a test) with a working example."""
     from stem.cli import domain_views
-    domain_views.new(config, name)
+    domain_views.new(config, name, template)
 
 
 @domain.command("list")

@@ -13,11 +13,11 @@ from stem.cli.base import console, plural, project, result
 from stem.errors import StemError
 
 
-def new(config: Path | None, name: str) -> None:
+def new(config: Path | None, name: str, template: str = "actions") -> None:
     settings = project(config)
     root = settings.domain_paths()[0] if settings.domain_paths() else settings.root / "benchmarks" / "domains"
     taken = {r["domain"] for r in domains.listing()} | {a for r in domains.listing() for a in r["aliases"]}
-    folder = scaffold.new_domain(root, name, taken)
+    folder = scaffold.new_domain(root, name, taken, template)
     result(f"wrote {folder}/ (domain.py, README.md, test_{name}.py)", markup=False)
     console.print(f"next: stem domain check {name}   then: stem train --domain {name}")
 

@@ -16,7 +16,8 @@ from stem.cli.train_views import TrainDisplay
 from stem.config import load_settings
 
 
-def train(domain: str = typer.Option("trading", "--domain", "-d", help="trading | matrix | security | all (aliases ok)."),
+def train(domain: str = typer.Option("trading", "--domain", "-d",
+                                     help="trading | matrix | security | binpacking | yours | a,b,c | all (aliases ok)."),
           population: Optional[int] = typer.Option(None, "--population", min=1, help="Candidate plans per generation."),
           max_epochs: Optional[int] = typer.Option(None, "--max-epochs", min=1, help="Generations per domain at most."),
           llm: Optional[str] = LlmOpt, model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt,
