@@ -45,7 +45,8 @@ def expected_statements(lim: Limits, answer_chars: int) -> list[str]:
         f"nested at most {result_schema.MAX_DEPTH} levels deep",
         f"{lim.cpu_seconds:g} s of CPU time", f"{lim.wall_seconds:g} s of wall-clock time",
         f"{lim.memory_mb} MB of memory", f"{lim.open_files} open files", f"{lim.processes} processes",
-        f"file-size limit of\n    {lim.file_size_bytes} bytes", f"last {lim.log_bytes} bytes of stdout",
+        f"file-size limit of\n    {lim.file_size_bytes} bytes", f"first {lim.log_bytes} bytes of stdout",
+        f"per episode: {lim.episode_cpu_seconds:g} s of CPU time",
         f"within {answer_chars} characters (llm.max_answer_chars)",
     ]
 

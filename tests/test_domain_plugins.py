@@ -92,20 +92,25 @@ def test_generated_episodes_verify_with_their_reference_artifacts(project, tmp_p
 
 
 @requires_isolation
+def write_plugin_config(project: Path, url: str, logs: str, genomes: str, extra: str = "") -> None:
+    """A config training the project's plugin domains at levels 1-3 against the fake endpoint at `url`."""
+    (project / "config.yaml").write_text(extra + textwrap.dedent(f"""
+        paths: {{prompts: "{ROOT}/prompts", logs: {logs}, genomes: {genomes}}}
+        benchmark:
+          difficulties: [1, 2, 3]
+          splits: {{train: {{seed_start: 1000, count: 3}}, validation: {{seed_start: 5000, count: 3}},
+                   test: {{seed_floor: 1000000, count: 3}}}}
+        llm:
+          profile: fake
+          profiles:
+            fake: {{base_url: "{url}", model: fake-model, api_key_env: FAKE_LLM_KEY}}
+        """))
+
+
 def test_a_user_domain_is_trained_by_the_same_loop(project):
     organ = (ROOT / "tests" / "fixtures" / "organs" / "correct_wordfreq_organ.py").read_text()
     with FakeOpenAI([Step(plan_json(organ_name="word_counter", domain="wordfreq", source=organ))]) as srv:
-        (project / "config.yaml").write_text(textwrap.dedent(f"""
-            paths: {{prompts: "{ROOT}/prompts", logs: logs, genomes: genomes}}
-            benchmark:
-              difficulties: [1, 2, 3]
-              splits: {{train: {{seed_start: 1000, count: 3}}, validation: {{seed_start: 5000, count: 3}},
-                       test: {{seed_floor: 1000000, count: 3}}}}
-            llm:
-              profile: fake
-              profiles:
-                fake: {{base_url: "{srv.url}", model: fake-model, api_key_env: FAKE_LLM_KEY}}
-            """))
+        write_plugin_config(project, srv.url, "logs", "genomes")
         proc = stem(project, "train", "--domain", "wordfreq", env={"FAKE_LLM_KEY": "k"})
         prompt = srv.requests[0]["body"]["messages"][-1]["content"]
     (project / "config.yaml").unlink()
@@ -123,17 +128,8 @@ def test_a_plugin_domain_with_actions_trains_end_to_end(project):
     asks are answered by the plugin's environment, its claims verified against the answers."""
     organ = ACTIONS_ORGAN.read_text()
     with FakeOpenAI([Step(plan_json(organ_name="binary_searcher", domain="sorted_search", source=organ))]) as srv:
-        (project / "config.yaml").write_text(textwrap.dedent(f"""
-            paths: {{prompts: "{ROOT}/prompts", logs: logs_actions, genomes: genomes_actions}}
-            benchmark:
-              difficulties: [1, 2, 3]
-              splits: {{train: {{seed_start: 1000, count: 3}}, validation: {{seed_start: 5000, count: 3}},
-                       test: {{seed_floor: 1000000, count: 3}}}}
-            llm:
-              profile: fake
-              profiles:
-                fake: {{base_url: "{srv.url}", model: fake-model, api_key_env: FAKE_LLM_KEY}}
-            """))
+        write_plugin_config(project, srv.url, "logs_actions", "genomes_actions",
+                            "logs: {keep_turns: all}\nevolution: {lessons: false, director_every: 0, critic: false}\n")
         proc = stem(project, "train", "--domain", "sorted_search", env={"FAKE_LLM_KEY": "k"})
         prompt = srv.requests[0]["body"]["messages"][-1]["content"]
     (project / "config.yaml").unlink()
@@ -142,7 +138,9 @@ def test_a_plugin_domain_with_actions_trains_end_to_end(project):
     state = RunLog(run).read_run()
     assert state["stage1"]["total"] == 3 and state["stage3"]["validation_passed"] == 3 and state["mature"]["written"]
     assert "SORTED_SEARCH RULES" in prompt and '"query_status"' in prompt
-    results = [json.loads(p.read_text()) for p in (run / "episodes" / "stage3_validation").rglob("turn_*_result.json")]
+    from stem.turn_records import open_episode
+    results = [t.result for folder in sorted((run / "episodes" / "stage3_validation").iterdir())
+               for t in open_episode(folder).all_turns()]
     assert any(r.get("answers") for r in results)  # the environment answered the organ's asks
 
 

@@ -37,6 +37,7 @@ def contract_values(limits: Limits | None = None, max_answer_chars: int | None =
         "response_keys": _names(result_schema.RESPONSE_KEYS), "result_bytes": str(lim.result_bytes),
         "result_values": str(result_schema.MAX_NODES), "result_depth": str(result_schema.MAX_DEPTH),
         "cpu_seconds": f"{lim.cpu_seconds:g}", "wall_seconds": f"{lim.wall_seconds:g}",
+        "episode_cpu_seconds": f"{lim.episode_cpu_seconds:g}",
         "memory_mb": str(lim.memory_mb), "file_size_bytes": str(lim.file_size_bytes),
         "open_files": str(lim.open_files), "processes": str(lim.processes), "log_bytes": str(lim.log_bytes),
         "max_answer_chars": str(answer),
