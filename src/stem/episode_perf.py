@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from stem.benchmark.verdict import Check, check
 from stem.errors import StemError
 from stem.runtime.organ_turn import organ_turn
 from stem.runtime.sandbox import MODES, Sandbox
+from stem.turn_records import RecordPlace
 
 SYNTHETIC = "synthetic"
 CAPACITY = 100
@@ -124,9 +127,12 @@ def _percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def _run(path: str, episode: Episode, source: str, unsafe: bool) -> dict:
-    """One episode on one path: the real runner, the real turn function, timed from outside."""
+def _run(path: str, episode: Episode, source: str, unsafe: bool, keep: str) -> dict:
+    """One episode on one path: the real runner, the real turn function and the run's turn recorder
+    (a temporary run folder's blob store, logs.keep_turns `keep`), timed from outside."""
     latencies: list[float] = []
+    scratch = Path(tempfile.mkdtemp(prefix="stem-perf-episode-"))
+    place = RecordPlace(scratch / "episode", scratch / "blobs", keep) if keep != "none" else None
     with Sandbox(unsafe_no_isolation=unsafe, mode=path) as sandbox:
         episode_dir = sandbox.stage(episode.public_files)
         started = time.perf_counter()
@@ -140,16 +146,18 @@ def _run(path: str, episode: Episode, source: str, unsafe: bool) -> dict:
                 latencies.append((time.perf_counter() - t) * 1000)
 
         try:
-            result = EpisodeRunner(episode, None, sandbox.artifacts_dir(episode_dir)).run(timed)
+            result = EpisodeRunner(episode, place, sandbox.artifacts_dir(episode_dir)).run(timed)
         finally:
             turn.close()
         total = time.perf_counter() - started
+    recorded = sum(f.stat().st_size for f in scratch.rglob("*") if f.is_file())
+    shutil.rmtree(scratch, ignore_errors=True)
     ordered = sorted(latencies)
     return {"path": path, "fallback": turn.fallback if path == "session" else "",
             "turns_run": result.turns_run, "total_seconds": round(total, 3),
             "turn_median_ms": round(statistics.median(ordered), 3), "turn_p95_ms": round(_percentile(ordered, 0.95), 3),
             "turn_max_ms": round(ordered[-1], 3), "first_turn_ms": round(latencies[0], 3),
-            "outside_turns_seconds": round(total - sum(latencies) / 1000, 3),
+            "outside_turns_seconds": round(total - sum(latencies) / 1000, 3), "record_bytes": recorded,
             "verdict": {"success": result.verdict.success, "score": round(result.verdict.score, 4),
                         "tags": result.verdict.tags, "record": result.record}}
 
@@ -178,9 +186,11 @@ def read_source(organ: Path | None) -> tuple[Path, str]:
 
 
 def measure(turns: int = 5002, paths: tuple[str, ...] = ("session", "fork_server"), domain: str = SYNTHETIC,
-            level: int | None = None, seed: int = 1, organ: Path | None = None, unsafe: bool = False) -> dict:
+            level: int | None = None, seed: int = 1, organ: Path | None = None, unsafe: bool = False,
+            keep: str = "all") -> dict:
     """`turns` applies to the synthetic domain (items = turns - 2); a registered domain's episode comes
-    from its generator at `level` and `seed`."""
+    from its generator at `level` and `seed`. Every turn is recorded as training records it (`keep`:
+    logs.keep_turns; all, the most to write, by default)."""
     unknown = [p for p in paths if p not in MODES]
     if unknown or not paths:
         raise StemError(f"unknown path(s) {unknown or paths}; use any of: {', '.join(MODES)}")
@@ -191,11 +201,11 @@ def measure(turns: int = 5002, paths: tuple[str, ...] = ("session", "fork_server
         synthetic = SyntheticBins(turns - 2)
         with domains.registered(synthetic, "stem perf episode"):
             episode = synthetic.generate(seed, 1)
-            runs = [_run(path, episode, source, unsafe) for path in paths]
+            runs = [_run(path, episode, source, unsafe, keep) for path in paths]
     else:
         d = domains.get(domain)
         episode = domains.generate(d.name, seed, level if level is not None else max(d.levels))
-        runs = [_run(path, episode, source, unsafe) for path in paths]
+        runs = [_run(path, episode, source, unsafe, keep) for path in paths]
     return {"domain": episode.domain, "episode": episode.episode_id, "turns": len(episode.manifest.turns),
-            "organ": str(organ_path), "turn_records": "not written (the runner runs without a recorder)",
+            "organ": str(organ_path), "turn_records": f"kept as in training (logs.keep_turns {keep})",
             "namespace_rebuild_us": namespace_rebuild_us(source), "runs": runs, "goal_total_seconds": GOAL_SECONDS}

@@ -31,13 +31,15 @@ def perf_episode(turns: int = typer.Option(5002, "--turns", min=3, help="Turns o
                  organ: Optional[Path] = typer.Option(None, "--organ", help="Organ file (default: the Best Fit fixture)."),
                  paths: str = typer.Option("session,fork_server", "--paths",
                                            help="Comma-separated: session, fork_server, per_call."),
+                 keep: str = typer.Option("all", "--keep", help="logs.keep_turns for the episode's record: all, "
+                                                               "failing or none (all writes the most)."),
                  unsafe: bool = UnsafeOpt,
                  json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """One many-turn episode through the real sandbox and EpisodeRunner on each path: total seconds, per-turn
-    median and p95."""
+    """One many-turn episode through the real sandbox and EpisodeRunner on each path, turns recorded as in
+    training: total seconds, per-turn median and p95, bytes recorded."""
     from stem.cli import perf_views
     chosen = tuple(p.strip() for p in paths.split(",") if p.strip())
-    perf_views.perf_episode(turns, chosen, domain, level, seed, organ, unsafe, json_out)
+    perf_views.perf_episode(turns, chosen, domain, level, seed, organ, unsafe, json_out, keep)
 
 
 @perf.command("train")

@@ -34,23 +34,28 @@ def perf_sandbox(calls: int, pool: int, pause_ms: float, unsafe: bool, json_out:
 
 
 def perf_episode(turns: int, paths: tuple[str, ...], domain: str, level: int | None, seed: int, organ,
-                 unsafe: bool, json_out: bool) -> None:
+                 unsafe: bool, json_out: bool, keep: str = "all") -> None:
     from stem import episode_perf
+    from stem.errors import StemError
+    from stem.turn_records import KEEP_CHOICES
+    if keep not in KEEP_CHOICES:
+        raise StemError(f"--keep {keep}: use one of {', '.join(KEEP_CHOICES)}")
     if unsafe:
         warn_unisolated()
     with console.status(f"running one episode per path ({', '.join(paths)})"):
-        data = episode_perf.measure(turns, paths, domain, level, seed, organ, unsafe)
+        data = episode_perf.measure(turns, paths, domain, level, seed, organ, unsafe, keep)
     if json_out:
         print(json.dumps(data, indent=2))
         return
     table = Table(title=f"stem perf episode: {data['episode']} ({data['turns']} turns), organ {data['organ']}")
-    for col in ("path", "total s", "median ms", "p95 ms", "max ms", "1st turn ms", "outside s", "verdict"):
+    for col in ("path", "total s", "median ms", "p95 ms", "max ms", "1st turn ms", "outside s", "record B", "verdict"):
         table.add_column(col)
     for r in data["runs"]:
         verdict = ("pass" if r["verdict"]["success"] else "FAIL " + ",".join(r["verdict"]["tags"]))
         table.add_row(r["path"] + (" (fell back)" if r["fallback"] else ""), f"{r['total_seconds']:.2f}",
                       f"{r['turn_median_ms']:.3f}", f"{r['turn_p95_ms']:.3f}", f"{r['turn_max_ms']:.1f}",
-                      f"{r['first_turn_ms']:.1f}", f"{r['outside_turns_seconds']:.2f}", verdict)
+                      f"{r['first_turn_ms']:.1f}", f"{r['outside_turns_seconds']:.2f}", f"{r['record_bytes']:,}",
+                      verdict)
     console.print(table)
     console.print(f"fresh namespace per turn (in-process exec of the organ): {data['namespace_rebuild_us']} us; "
                   f"turn records {data['turn_records']}; goal: <= {data['goal_total_seconds']:g} s for 5,002 turns")
