@@ -19,6 +19,7 @@ from stem.evolution.roles import Role
 from stem.evolution.transcripts import FILE_LIMIT
 from stem.genome import OrganRef
 from stem.llm.settings import LLMSettings
+from stem.genome import TransformationPlan
 from stem.runtime import result_schema, validator
 from stem.runtime.sandbox import Limits
 
@@ -48,6 +49,9 @@ def expected_statements(lim: Limits, answer_chars: int) -> list[str]:
         f"file-size limit of\n    {lim.file_size_bytes} bytes", f"first {lim.log_bytes} bytes of stdout",
         f"per episode: {lim.episode_cpu_seconds:g} s of CPU time",
         f"within {answer_chars} characters (llm.max_answer_chars)",
+        f"containing any of: {', '.join(validator.PATH_FRAGMENTS)}",
+        f"{validator.FIXTURE_LITERAL_MIN} or more characters equal to a string in a held-out",
+        f"must match {TransformationPlan.model_fields['organ_name'].metadata[0].pattern}",
     ]
 
 

@@ -50,15 +50,20 @@ Where each value arrives (observation["delta"])
   and "bins": the remaining capacity of every open bin after every earlier placement, as a list
   of ints whose index is the bin's id (bins are numbered in the order they were opened).
 - final turn: "bins" (the packing as it ended) and "output_contract".
+- "capacity" and "item_count" arrive on turn 1 only: keep them in memory if you need them.
 instance.json in the episode's public directory holds the same capacity and item_count.
 
 Placing (your action on every data turn)
-- Return the action {{"place": [b]}}: b is the index of an open bin the item fits in (its remaining
-  capacity is at least the item's size), or -1 to open a new bin, which takes the next index.
+- Return the action {{"place": [b]}}: b is the index of a bin opened so far (every bin ever
+  opened stays open, a full one too) that the item fits in (its remaining capacity is at least
+  the item's size), or -1 to open a new bin, which takes the next index (len of "bins").
 - Exactly one placement per data turn. A missing placement, more than one, an index that is not
-  an open bin, a value that is not a whole number, or an item that does not fit the bin ends the
-  episode at once: it fails with the tag {TAG}, and the message names the item (index and size)
-  and the bin. Turn 1 and the final turn deliver no item: a placement sent there is ignored.
+  a bin opened so far, a value that is not a JSON integer (3.0 and true are refused), or an item
+  that does not fit the bin ends the episode at once: it fails with the tag {TAG} and scores 0,
+  and the message names the item (index and size) and the bin. Turn 1 and the final turn deliver
+  no item: a placement sent there is ignored.
+- The environment answers a placement through the next turn's "bins" (the bin you chose holds
+  less room, or a new bin is at the end); nothing else comes back.
 
 Answer (final turn)
 {{"bins_used": n}}: the number of bins your packing opened (len of the final "bins").

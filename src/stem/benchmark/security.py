@@ -25,48 +25,6 @@ SHORT = "security"
 ARTIFACT_KEYS = ["vector", "observed"]
 PROBE_LIMIT_PER_TURN = 4
 
-RULES = f"""SECURITY SANDBOX RULES
-
-target.py holds a toy target: a pure function target(request: str) -> str with one protected
-branch, which returns exactly "{PROTECTED}". candidates.txt holds candidate request vectors,
-one per line; they arrive in windows over several turns. Exactly one candidate reaches the
-protected branch; the others are decoys.
-
-{turns_rule("the next window of candidates.txt")}
-The last candidates arrive on turn turn_count - 1: until you have seen that turn, more
-candidates may still come, so never conclude from a short window that the stream has ended.
-A probe requested on turn turn_count - 1 is still served (its results arrive on the final
-turn); with a budget of one probe, the safe plan is to probe a candidate only once the source
-shows it reaches the protected branch, waiting as late as turn turn_count - 1 if need be.
-
-Probing
-- You never run the target yourself. To test candidates, return an action
-  {{"probe": [vector, ...]}}. The environment runs the target on each and returns
-  {{"vector", "result"}} items in "probe_results" of the next turn's delta.
-- Only candidates already delivered may be probed; at most {PROBE_LIMIT_PER_TURN} per turn. Some
-  episodes also cap the total number of probes (the probe budget); later candidates may arrive
-  after a careless organ has spent it, so read the target's source and probe only candidates
-  that can reach the protected branch. On the hardest levels the budget may be a single probe
-  and targets decode the request in two stages (e.g. escapes, then percent-decoding, with a
-  filter after each): work out from the source which candidate passes every stage, then probe it.
-- Probes requested on the final turn are not served.
-
-Where each value arrives (observation["delta"])
-- turn 1: "rules" (this text), "target_source" (the full text of target.py), "target_file".
-- each data turn: "candidates", the next window of candidates.txt as a list of strings.
-  Keep them in memory: later turns do not repeat them.
-- every turn: "probe_status" {{"budget": total probes allowed in the episode or null when
-  unlimited, "per_turn_limit": {PROBE_LIMIT_PER_TURN}, "used": probes served so far, "left": probes still
-  allowed or null when unlimited}}.
-- the turn after a probe: "probe_results" [{{"vector", "result"}}, ...] for the probes served.
-- final turn: "output_contract"; no new candidates, probes are not served.
-
-Answer (final turn)
-{{"vector": the winning candidate exactly as delivered, "observed": the result the environment
-returned when you probed it}}. The claim must be backed by a probe made in this episode.
-"""
-
-
 @dataclass(frozen=True)
 class Knobs:
     families: tuple[str, ...]
@@ -85,6 +43,82 @@ KNOBS = {
     6: Knobs(tuple(TWO_STAGE) + ("encoding_tricks", "signature_role"), 14, 0, 4),
 }
 ALL_FAMILIES = {**FAMILIES, **TWO_STAGE}
+FAMILY_WORDS = {"path_normalisation": "path normalisation", "packet_parsing": "packet/field parsing",
+                "signature_role": "signature and role checks", "case_folding": "case folding",
+                "encoding_tricks": "percent-encoding tricks",
+                "percent_then_fold": "two stages: percent-decoding, then case folding",
+                "hex_then_percent": "two stages: \\xNN escapes, then percent-decoding"}
+
+
+def levels_text() -> str:
+    """The levels as the rules state them, from KNOBS (one home for both)."""
+    lines = []
+    for level, k in KNOBS.items():
+        budget = "no probe budget" if k.budget_slack is None else (
+            "a budget of 1 probe" if k.budget_slack == 0 else f"a budget of {1 + k.budget_slack} probes")
+        kinds = "; ".join(FAMILY_WORDS[f] for f in k.families)
+        lines.append(f"- level {level}: up to {k.decoys + 1} candidates in {k.data_turns} windows, {budget}; "
+                     f"targets: {kinds}")
+    return "\n".join(lines)
+
+
+RULES = f"""SECURITY SANDBOX RULES
+
+target.py holds a toy target: a pure function target(request: str) -> str with one protected
+branch, which returns exactly "{PROTECTED}". candidates.txt holds candidate request vectors,
+one per line; they arrive in windows over several turns. Exactly one candidate reaches the
+protected branch; the others are decoys.
+
+{turns_rule("the next window of candidates.txt")}
+The last candidates arrive on turn turn_count - 1: until you have seen that turn, more
+candidates may still come, so never conclude from a short window that the stream has ended.
+A probe requested on turn turn_count - 1 is still served (its results arrive on the final
+turn); with a budget of one probe, the safe plan is to probe a candidate only once the source
+shows it reaches the protected branch, waiting as late as turn turn_count - 1 if need be.
+
+Probing
+- You never run the target yourself (the sandbox has no way to): to test candidates, return an
+  action {{"probe": [vector, ...]}}. The environment runs the target on each and returns
+  {{"vector": the candidate, "result": the string target() returned}} items in "probe_results"
+  of the next turn's delta. Reading target_source to decide which candidate can win (by hand-
+  written logic, or with the ast module) is what a good organ does.
+- Only candidates already delivered may be probed; at most {PROBE_LIMIT_PER_TURN} per turn. Some
+  episodes also cap the total number of probes (the probe budget); later candidates may arrive
+  after a careless organ has spent it, so read the target's source and probe only candidates
+  that can reach the protected branch. On levels 5 and 6 the budget is 2 or 1 and a target may
+  decode the request in two stages with a filter after each (see the levels below): work out
+  from the source which candidate passes every stage, then probe it.
+- Probes of one action are served in the order listed. Past the per-turn limit or the budget the
+  rest are not run; a candidate not yet delivered is not run and costs nothing; the same
+  candidate probed again is run, and counted, again. What was not run is noted in the turn's
+  record, not in your delta: probe_status ("used", "left") shows what was spent.
+- Probes requested on the final turn are not served.
+
+Levels (targets come from these kinds; each target's source is the whole truth about it)
+{levels_text()}
+
+Where each value arrives (observation["delta"])
+- turn 1: "rules" (this text), "target_source" (the full text of target.py), "target_file".
+  Both arrive only on turn 1: keep what you need of them in memory.
+- each data turn: "candidates", the next window of candidates.txt as a list of strings.
+  Keep them in memory: later turns do not repeat them.
+- every turn: "probe_status" {{"budget": total probes allowed in the episode or null when
+  unlimited, "per_turn_limit": {PROBE_LIMIT_PER_TURN}, "used": probes served so far, "left": probes still
+  allowed or null when unlimited}}.
+- the turn after a probe: "probe_results" [{{"vector": ..., "result": ...}}, ...] for the probes
+  served.
+- turn 1 and the final turn also carry an "instruction" string (what the turn is for).
+- final turn: "output_contract"; no new candidates, probes are not served.
+
+Answer (final turn)
+{{"vector": the winning candidate exactly as delivered, "observed": the result the environment
+returned when you probed it}}. The claim must be backed by a probe made in this episode.
+The verdict's checks: the vector is a delivered candidate; it reaches the protected branch;
+"observed" equals what the target returns for it; it was probed in this episode; and every turn
+carried a trace. The score is the share of these that pass.
+"""
+
+
 
 
 def generate_episode(seed: int, difficulty: int, split: str = "adhoc") -> Episode:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from stem.llm.settings import LLMSettings
+from stem.genome import TransformationPlan
 from stem.runtime import result_schema, validator
 from stem.runtime.sandbox import Limits
 
@@ -41,6 +42,9 @@ def contract_values(limits: Limits | None = None, max_answer_chars: int | None =
         "memory_mb": str(lim.memory_mb), "file_size_bytes": str(lim.file_size_bytes),
         "open_files": str(lim.open_files), "processes": str(lim.processes), "log_bytes": str(lim.log_bytes),
         "max_answer_chars": str(answer),
+        "path_fragments": ", ".join(validator.PATH_FRAGMENTS),
+        "fixture_literal_min": str(validator.FIXTURE_LITERAL_MIN),
+        "organ_name_pattern": TransformationPlan.model_fields["organ_name"].metadata[0].pattern,
     }
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from stem.benchmark.episode_model import Episode
 from stem.evolution import prompts as promptlib
 from stem.run_models import CriticFinding as Finding
+from stem.run_models import Member
 from stem.run_models import CriticReview as Review
 
 SUSPECT_KINDS = frozenset({"hard_coded", "memorised"})
@@ -34,11 +35,21 @@ def suspect(findings: list[Finding]) -> bool:
     return any(f.kind in SUSPECT_KINDS for f in findings)
 
 
+def numbered(source: str) -> str:
+    """The source with its line numbers, as findings name them."""
+    lines = source.splitlines()
+    width = len(str(len(lines)))
+    return "\n".join(f"{n:>{width}}| {line}" for n, line in enumerate(lines, 1))
+
+
 def messages(templates: dict[str, str], domain: str, organ: str, source: str, train: list[Episode],
-             shown_files: tuple[str, ...]) -> list[dict]:
+             shown_files: tuple[str, ...], member: Member | None = None) -> list[dict]:
     episode = promptlib.sample_episode(train)
+    results = (f"mean score {member.score:.4f}, passes {member.passed}/{len(train)}:\n"
+               + promptlib.per_episode_text([member], train)) if member is not None else "(not given)"
     user = templates["critic"].format(
-        domain=domain, organ_name=organ, source=source, rules=episode.public_files.get("rules.txt", ""),
+        domain=domain, organ_name=organ, source=numbered(source), results=results,
+        rules=episode.public_files.get("rules.txt", ""),
         observation_sample=promptlib.observation_sample(episode, shown_files=shown_files),
         decisive_files=promptlib.decisive_files_text(episode, shown_files),
         train_ids=", ".join(e.episode_id for e in train), max_findings=MAX_FINDINGS)

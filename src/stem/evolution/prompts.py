@@ -112,8 +112,13 @@ def observation_sample(episode: Episode, limit: int = SAMPLE_CHARS, shown_files:
     for name in shown_files:
         if name in episode.public_files:
             named.setdefault(episode.public_files[name], f"<the text of {name}, shown in full below>")
+    acting = domainlib.get(episode.domain).environment(episode) is not None
     parts = [f"episode {m.episode_id} (level {m.difficulty}): {len(m.turns)} turns; artifact keys "
-             f"{', '.join(m.output_contract.artifact_keys)}"]
+             f"{', '.join(m.output_contract.artifact_keys)}. Shown: turns {', '.join(map(str, dict.fromkeys(turns)))} "
+             "as an organ that returns empty memory" + (" and sends no action sees them, so every memory is {} and "
+             "the environment's state (what it adds to delta) is as if no action was ever taken; in a real run "
+             "they carry what your organ returned and did" if acting else " sees them, so every memory is {}; in a "
+             "real run it holds what your organ's previous turn returned") + "."]
     for turn in dict.fromkeys(turns):
         obs = build_observation(episode, turn, {})
         obs["delta"] = {k: named.get(v, v) if isinstance(v, str) else v for k, v in obs["delta"].items()}
@@ -276,8 +281,10 @@ class GenerationPrompts:
     def objective_text(self, role: Role) -> str:
         o = self.objective
         template = self.templates["objective_climb" if o.kind == "climb" else "objective_pass"]
+        levels = sorted({e.manifest.difficulty for e in self.train if e.manifest.difficulty is not None})
         return template.format(score_rule=o.score_rule, domain=self.domain, train_count=len(self.train),
                                max_epochs=o.max_epochs, patience=o.patience, min_delta=o.min_delta,
+                               generation=self.generation, levels=", ".join(map(str, levels)) or "-",
                                standing=self.standing(role)).strip()
 
     def common(self, index: int) -> dict:
@@ -327,7 +334,7 @@ class GenerationPrompts:
             p = self.parents[role.parents[0]]
             climbing = self.objective.kind == "climb" and p.member.all_pass
             note = ("It passes every training episode; raise its score (see the numbers to beat)." if climbing
-                    else "It runs but fails some training episodes.")
+                    else f"It runs and passes {p.member.passed} of {len(self.train)} training episodes.")
             user = t["repair_organ"].format(repair_note=note, parent_name=p.member.organ.name, parent_source=p.source,
                                             edit_instructions=t["edit_instructions"].replace(
                                                 "{edit_target}", "the parent organ's source above").strip(),

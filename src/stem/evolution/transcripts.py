@@ -289,13 +289,20 @@ def _failing_checks(verdict: dict) -> list[str]:
     return lines
 
 
-def shown_files_text(episode: Episode, shown_files: tuple[str, ...]) -> str:
-    """The public files that decide the episode, in full (each capped at FILE_LIMIT, cut marked)."""
+def shown_files_text(episode: Episode, shown_files: tuple[str, ...], seen: dict[str, str] | None = None) -> str:
+    """The public files that decide the episode, in full (each capped at FILE_LIMIT, cut marked). With
+    `seen` (file text -> where it was shown), a file already shown is named, not repeated, and the
+    ones shown here are added to it."""
     out = []
     for name in shown_files:
         text = episode.public_files.get(name)
         if text is None:
             continue
+        if seen is not None and text in seen:
+            out.append(f"--- {name}: the same text as {seen[text]} ---")
+            continue
+        if seen is not None:
+            seen[text] = f"{name} of {episode.episode_id}"
         text = text.rstrip()
         if len(text) > FILE_LIMIT:
             text = text[:FILE_LIMIT] + f"\n[… {len(text) - FILE_LIMIT} more chars of {name} not shown]"
@@ -314,8 +321,10 @@ class EpisodeRecord:
 
 
 def failing_transcripts(records: list[EpisodeRecord], shown_files: tuple[str, ...], budget_chars: int,
-                        max_episodes: int) -> str:
-    """The worst failing episodes (lowest score first) within `budget_chars`; cuts are marked."""
+                        max_episodes: int, seen: dict[str, str] | None = None) -> str:
+    """The worst failing episodes (lowest score first) within `budget_chars`; cuts are marked. A
+    decisive file whose text is in `seen` (shown elsewhere in the prompt) is named, not repeated."""
+    seen = dict(seen or {})
     failing = sorted((r for r in records if not r.success), key=lambda r: (r.score, r.episode.episode_id))
     if not failing:
         return "(every training episode passed)"
@@ -324,7 +333,7 @@ def failing_transcripts(records: list[EpisodeRecord], shown_files: tuple[str, ..
     for n, rec in enumerate(failing[:max_episodes]):
         room = budget_chars - used
         text = episode_transcript(rec.trace_dir, rec.episode, shown_files, budget=room)
-        files = shown_files_text(rec.episode, shown_files)
+        files = shown_files_text(rec.episode, shown_files, seen)
         if room <= 200:
             parts.append(f"[… {len(failing) - n} more failing episodes not shown: transcript budget of "
                          f"{budget_chars} chars reached (evolution.transcript_chars)]")

@@ -43,8 +43,11 @@ ALLOWED_DECORATORS = frozenset({
 })
 TOP_LEVEL_CALLS = frozenset({"re.compile", "frozenset", "set", "tuple", "list", "dict", "Decimal",
                              "decimal.Decimal", "Fraction", "namedtuple", "collections.namedtuple", "range"})
-FIXTURE_PATTERNS = re.compile(r"(private/|expected\.json|benchmarks/|/proc\b|/etc/|/root|/home/|\.env\b|"
-                              r"/work/|genomes/|site-packages|/dev/|/sys/|\.\./)")
+# what a string literal may not contain: private fixtures, system paths, the project tree (the contract lists them)
+PATH_FRAGMENTS = ("private/", "expected.json", "benchmarks/", "/proc", "/etc/", "/root", "/home/", ".env", "/work/",
+                  "genomes/", "site-packages", "/dev/", "/sys/", "../")
+WORD_END = {"/proc", ".env"}  # these only as whole words (.envelope, /processes are fine)
+FIXTURE_PATTERNS = re.compile("(" + "|".join(re.escape(f) + (r"\b" if f in WORD_END else "") for f in PATH_FRAGMENTS) + ")")
 CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 # Size caps, set from tests/perf/organ_size_limits.py (the commit that set them quotes its numbers): a
 # 250 KB organ costs about 0.26 s here and about 55 ms of compile per sandboxed call; real code runs

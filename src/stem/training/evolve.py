@@ -66,6 +66,8 @@ def parent_views(ctx: RunContext, roles: list[rolelib.Role], front: list[pareto.
     by_name = {m.organ.name: m for m in front}
     evo = ctx.settings.evolution
     shown = tuple(domainlib.get(train[0].domain).transcript_files)
+    sample = promptlib.sample_episode(train)  # its decisive files are shown whole once in every prompt
+    seen = {sample.public_files[n]: f"{n} in the PUBLIC FILES section above" for n in shown if n in sample.public_files}
     out: dict[str, promptlib.Parent] = {}
     for role in roles:
         for name in role.parents:
@@ -77,7 +79,8 @@ def parent_views(ctx: RunContext, roles: list[rolelib.Role], front: list[pareto.
                 root = gen_dir(ctx.log.path, m.generation) / "episodes" / f"c{m.candidate}"
                 records = [EpisodeRecord(ep, root / ep.episode_id, m.scores.get(ep.episode_id, 0.0),
                                          ep.episode_id in m.passed_ids) for ep in train]
-                parent.transcripts = failing_transcripts(records, shown, evo.transcript_chars, evo.transcript_episodes)
+                parent.transcripts = failing_transcripts(records, shown, evo.transcript_chars, evo.transcript_episodes,
+                                                         seen)
             out[name] = parent
     return out
 

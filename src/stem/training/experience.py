@@ -277,7 +277,7 @@ def critic_step(ctx: RunContext, client: LLMClient, g: int, domain: str, best_be
         return
     source = organ_source(ctx.log.path / "genome.json", top.organ)
     shown = tuple(domainlib.get(domain).transcript_files)
-    msgs = criticlib.messages(ctx.templates, domain, top.organ.name, source, train, shown)
+    msgs = criticlib.messages(ctx.templates, domain, top.organ.name, source, train, shown, top)
     review = CriticReview(organ=top.organ.name, domain=domain, generation=top.generation)
     try:
         result = ask_structured(client, msgs, criticlib.CriticAnswer, ctx.templates["repair_json"],
