@@ -54,15 +54,17 @@ def main() -> None:
                     excess[name] += verdict.details.get("excess", 0.0)
         m = min(args.organ_episodes, args.episodes)
         row = {"level": level, "episodes": args.episodes, "reference_passes": ref_pass,
-               "reference_seconds_mean": round(sum(seconds) / len(seconds), 3), "organ_episodes": m,
-               **{f"{name}_fail_share": round(fails[name] / m, 3) for name in fixtures},
-               **{f"{name}_excess_pct": round(100 * excess[name] / m, 3) for name in fixtures}}
+               "reference_seconds_mean": round(sum(seconds) / len(seconds), 3), "organ_episodes": m}
+        if m:  # --organ-episodes 0 measures the reference alone
+            row.update({f"{name}_fail_share": round(fails[name] / m, 3) for name in fixtures})
+            row.update({f"{name}_excess_pct": round(100 * excess[name] / m, 3) for name in fixtures})
         rows.append(row)
         if not args.json:
+            organs = (f"; over {m} episodes First Fit fails {row['first_fit_fail_share']:.0%} (excess "
+                      f"{row['first_fit_excess_pct']} %), Best Fit fails {row['best_fit_fail_share']:.0%} (excess "
+                      f"{row['best_fit_excess_pct']} %)") if m else ""
             print(f"level {level}: reference passes {ref_pass}/{args.episodes} "
-                  f"({row['reference_seconds_mean']} s/episode in process); over {m} episodes First Fit fails "
-                  f"{row['first_fit_fail_share']:.0%} (excess {row['first_fit_excess_pct']} %), Best Fit fails "
-                  f"{row['best_fit_fail_share']:.0%} (excess {row['best_fit_excess_pct']} %)", flush=True)
+                  f"({row['reference_seconds_mean']} s/episode in process){organs}", flush=True)
     if args.json:
         print(json.dumps(rows, indent=2))
 
