@@ -1,4 +1,4 @@
-# red-team organ (test fixture, hand-written, NOT evolved)
+# red-team organ (test fixture written by a developer helper session, i.e. by a model; NOT evolved by stem)
 # a code object assembled from ast nodes by hand (no parse, no dunder literal): only compile makes it runnable
 # category: dynamic_code
 # harm: process

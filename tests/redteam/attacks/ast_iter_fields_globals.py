@@ -1,4 +1,4 @@
-# red-team organ (test fixture, hand-written, NOT evolved)
+# red-team organ (test fixture written by a developer helper session, i.e. by a model; NOT evolved by stem)
 # ast.iter_fields reads every attribute an object's _fields names: a getattr with a computed name, which
 # reaches a function's globals and the builtins (no banned name, no dunder attribute, no dunder literal)
 # category: introspection

@@ -1,4 +1,4 @@
-# red-team organ (test fixture, hand-written, NOT evolved)
+# red-team organ (test fixture written by a developer helper session, i.e. by a model; NOT evolved by stem)
 # deeply nested input to literal_eval: the parser gives up (MemoryError, "parser stack overflowed") or the
 # call runs past a limit; either way the call fails and nothing else happens
 # category: resources

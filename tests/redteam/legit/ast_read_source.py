@@ -1,4 +1,5 @@
-# legitimate organ (test fixture, hand-written, NOT evolved): reads Python source with ast, never runs it
+# legitimate organ (test fixture written by a developer helper session, i.e. by a model; NOT evolved by stem):
+# reads Python source with ast, never runs it
 import ast
 
 

@@ -1,4 +1,4 @@
-# red-team organ (test fixture, hand-written, NOT evolved)
+# red-team organ (test fixture written by a developer helper session, i.e. by a model; NOT evolved by stem)
 # category: session_hostile_turn
 # harm: output
 # validator: pass
