@@ -67,11 +67,6 @@ def parse_response(raw: Any) -> tuple[dict | None, str | None, str]:
     return raw, None, ""
 
 
-def _has_trace(response: dict) -> bool:
-    trace = response.get("trace")
-    return isinstance(trace, list) and len(trace) > 0
-
-
 FRESH = "fresh"
 
 
@@ -129,7 +124,6 @@ class EpisodeRunner:
     def run(self, turn_fn: TurnFn) -> EpisodeResult:
         ep, m = self.episode, self.episode.manifest
         memory: dict = {}
-        traced_turns: list[int] = []
         traces: list[dict] = []
         outputs: list[dict] = []
         outputs_more = 0
@@ -146,7 +140,7 @@ class EpisodeRunner:
             failure = {"tag": "environment_error", "message": str(exc), "line": None, "turn": 1}
         for spec in ([] if failure else m.turns):
             turns_run = spec.turn
-            done = self._turn(turn_fn, spec.turn, memory, env, traced_turns)
+            done = self._turn(turn_fn, spec.turn, memory, env)
             failure, memory, artifact, limitations = done.failure, done.memory, done.artifact, done.limitations
             if done.steps is not None:
                 traces.append({"turn": spec.turn, "trace": done.steps})
@@ -164,14 +158,13 @@ class EpisodeRunner:
                 failure = failure or {"tag": "environment_error", "line": None, "turn": turns_run,
                                       "message": f"domain {ep.domain}: environment record() raised "
                                                  f"{type(exc).__name__}: {str(exc)[:200]}"}
-        verdict = self._verdict(failure, artifact, record, traced_turns, turns_run)
+        verdict = self._verdict(failure, artifact, record, traces, turns_run)
         if self.recorder is not None:
             self.recorder.verdict(verdict.model_dump())
         return EpisodeResult(m.episode_id, m.domain, verdict, turns_run, artifact, record, failure, traces, limitations,
                              outputs, outputs_more)
 
-    def _turn(self, turn_fn: TurnFn, turn: int, memory: dict, env: Environment | None,
-              traced_turns: list[int]) -> _TurnOutcome:
+    def _turn(self, turn_fn: TurnFn, turn: int, memory: dict, env: Environment | None) -> _TurnOutcome:
         """One turn: the failure that ends the episode (or None), the memory to carry, the artifact."""
         m = self.episode.manifest
         final_turn = m.turns[-1].turn
@@ -206,8 +199,6 @@ class EpisodeRunner:
             failure = {"tag": tag, "message": message, "line": None, "turn": turn}
             self._record(turn, observation, shown, {**base, "failure": failure})
             return _TurnOutcome(failure, memory, output=output)
-        if _has_trace(response):
-            traced_turns.append(turn)
         steps = response.get("trace") if isinstance(response.get("trace"), list) else []
         if not is_final and "artifact" in response:
             failure = {"tag": "multi_turn_collapse", "line": None, "turn": turn,
@@ -239,7 +230,7 @@ class EpisodeRunner:
         self._record(turn, observation, response, result)
         return _TurnOutcome(None, response.get("memory") or {}, artifact, limitations, steps, output)
 
-    def _verdict(self, failure: dict | None, artifact: Any, record: Any, traced: list[int],
+    def _verdict(self, failure: dict | None, artifact: Any, record: Any, traces: list[dict],
                  turns_run: int) -> Verdict:
         m = self.episode.manifest
         if failure:
@@ -249,7 +240,7 @@ class EpisodeRunner:
             return failed_verdict("incomplete_final_artifact",
                                   f"no 'artifact' in the final turn's response; required keys: "
                                   f"{', '.join(m.output_contract.artifact_keys)}")
-        have = set(traced)  # a set: a 5,002-turn episode would otherwise compare 12.5 million times
+        have = {t["turn"] for t in traces if t["trace"]}  # a set: 5,002 turns would otherwise compare 12.5M times
         missing = [t for t in range(1, turns_run + 1) if t not in have]
         shown = f"{missing[:20]}" + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
         trace_check: Check = check("turn_traces", not missing, "a non-empty 'trace' list on every turn",
