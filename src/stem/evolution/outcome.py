@@ -21,20 +21,12 @@ from stem.benchmark.domain_api import Objective
 from stem.evolution import pareto
 from stem.evolution import scars as scarlib
 from stem.evolution.generation import Candidate, candidate_name, failures_of, scars_of
-from stem.evolution.roles import Role, generations_without_gain
+from stem.evolution.roles import Role, StopRule, generations_without_gain
 from stem.run_models import DomainState, Member, NearMiss, Rejected, RejectionLine
 from stem.runlog import candidate_file, run_organ_ref
 
 SAVED_REASON = {"pass": "not requested: an earlier candidate passed every train episode",
                 "climb": "not requested: an earlier candidate scored 1.0 on every train episode"}
-
-
-@dataclass(frozen=True)
-class StopRule:
-    objective: Objective
-    max_epochs: int
-    patience: int = 3
-    min_delta: float = 0.001
 
 
 def domain_done(top: Member | None, history: list[float], epochs: int, rule: StopRule) -> str | None:

@@ -22,7 +22,7 @@ from stem.errors import StemError
 from stem.evolution import scars as scarlib
 from stem.evolution.contract import render_contract
 from stem.evolution.pareto import Member, best
-from stem.evolution.roles import Role
+from stem.evolution.roles import Role, StopRule
 from stem.evolution.transcripts import shown_files_text
 from stem.run_models import NearMiss
 from stem.runtime.sandbox import Limits
@@ -217,11 +217,12 @@ class Revision:
 @dataclass(frozen=True)
 class Objective:
     """How the domain's training is judged and stopped, as the prompt states it."""
-    kind: str = "pass"  # pass | climb
+    rule: StopRule = StopRule("pass", 6)
     score_rule: str = "the share of its verdict's checks that pass"
-    max_epochs: int = 6
-    patience: int = 3
-    min_delta: float = 0.001
+
+    @property
+    def kind(self) -> str:
+        return self.rule.objective
 
 
 def rejection_text(near_miss: NearMiss, source: str) -> str:
@@ -283,7 +284,7 @@ class GenerationPrompts:
         template = self.templates["objective_climb" if o.kind == "climb" else "objective_pass"]
         levels = sorted({e.manifest.difficulty for e in self.train if e.manifest.difficulty is not None})
         return template.format(score_rule=o.score_rule, domain=self.domain, train_count=len(self.train),
-                               max_epochs=o.max_epochs, patience=o.patience, min_delta=o.min_delta,
+                               max_epochs=o.rule.max_epochs, patience=o.rule.patience, min_delta=o.rule.min_delta,
                                generation=self.generation, levels=", ".join(map(str, levels)) or "-",
                                standing=self.standing(role)).strip()
 

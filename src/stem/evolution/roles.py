@@ -19,9 +19,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from stem.benchmark.domain_api import Objective
 from stem.evolution.pareto import Member, complementary_pairs
 
 KINDS = ("new_organ", "repair", "crossover", "immigrant", "revise")
+
+
+@dataclass(frozen=True)
+class StopRule:
+    """How a domain's training stops (evolution/outcome.domain_done applies it; prompts state it)."""
+    objective: Objective
+    max_epochs: int
+    patience: int = 3
+    min_delta: float = 0.001
 
 
 @dataclass(frozen=True)

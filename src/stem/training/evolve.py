@@ -18,7 +18,7 @@ from stem.evolution import prompts as promptlib
 from stem.evolution import roles as rolelib
 from stem.evolution import scars as scarlib
 from stem.evolution.dispatch import dispatch
-from stem.evolution.outcome import GenerationOutcome, StopRule, decide, won
+from stem.evolution.outcome import GenerationOutcome, decide, won
 from stem.evolution.transcripts import EpisodeRecord, failing_transcripts
 from stem.genome import Capability
 from stem.genome_store import load_genome, organ_source
@@ -27,7 +27,7 @@ from stem.llm.client import LLMClient
 from stem.run_models import DomainState, NearMiss
 from stem.runlog import candidate_file, gen_dir
 from stem.training import experience
-from stem.training.shared import RunContext, private_literals
+from stem.training.shared import RunContext, private_literals, stop_rule
 
 
 def stage2(ctx: RunContext, client: LLMClient, train: dict[str, list[Episode]],
@@ -53,11 +53,6 @@ def stage2(ctx: RunContext, client: LLMClient, train: dict[str, list[Episode]],
                   calls_saved=state.get("calls_saved", 0))
     if stop_reason:
         ctx.rep.line(f"[yellow]stage 2 stopped early: {stop_reason}[/]")
-
-
-def stop_rule(ctx: RunContext, dstate: DomainState) -> StopRule:
-    evo = ctx.settings.evolution
-    return StopRule(dstate.objective, ctx.max_epochs, evo.patience, evo.min_delta)
 
 
 def parent_views(ctx: RunContext, roles: list[rolelib.Role], front: list[pareto.Member],
@@ -125,8 +120,7 @@ def generation(ctx: RunContext, client: LLMClient, domain: str, train: list[Epis
         log.event("generation_not_started", generation=g, domain=domain, reason=gx.stop)
         return gx.stop
     rule = stop_rule(ctx, dstate)
-    objective = promptlib.Objective(dstate.objective, domainlib.get(domain).score_rule, rule.max_epochs,
-                                    rule.patience, rule.min_delta)
+    objective = promptlib.Objective(rule, domainlib.get(domain).score_rule)
     prompts = promptlib.GenerationPrompts(
         ctx.templates, domain, g, train, roles, parents, front, dstate.last_failures, scars,
         rejected, stagnating, rolelib.generations_without_gain(history),

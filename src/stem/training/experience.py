@@ -26,7 +26,7 @@ from stem.evolution import roles as rolelib
 from stem.evolution import scars as scarlib
 from stem.evolution.experience import Experience
 from stem.evolution.generation import Candidate
-from stem.evolution.outcome import GenerationOutcome, StopRule, domain_done
+from stem.evolution.outcome import GenerationOutcome, domain_done
 from stem.genome import Capability, Genome
 from stem.genome_store import load_genome, organ_source, write_organ
 from stem.jsonio import write_json, write_text_atomic
@@ -40,7 +40,7 @@ from stem.run_models import (CriticReview, DirectorNote, DomainState, Experience
                              WarmStart)
 from stem.runlog import RunLog, gen_dir, gen_name, run_organ_ref
 from stem.runtime.validator import validate
-from stem.training.shared import RunContext
+from stem.training.shared import RunContext, stop_rule
 
 LESSONS_USED = "lessons_used.json"
 FROM_GENOME = f"{gen_name(0)}/from_genome.json"  # the warm start's organs, as this run used them
@@ -177,8 +177,7 @@ def warm_start(ctx: RunContext, train: dict[str, list[Episode]], forbidden: froz
         run_genome = run_genome.with_capability(Capability(domain=domain, organ=member.organ, generation=0,
                                                            train_score=member.score, lineage=lineage))
         dstate = DomainState.model_validate(dstates[domain])
-        evo = ctx.settings.evolution
-        done = domain_done(member, [], 0, StopRule(dstate.objective, ctx.max_epochs, evo.patience, evo.min_delta))
+        done = domain_done(member, [], 0, stop_rule(ctx, dstate))
         dstates[domain] = dstate.model_copy(update={"done": done, "last_failures": member.failures}).model_dump(mode="json")
         if done:
             ctx.rep.line(f"{domain}: done before generation 1 ({done}): the warm-start organ already meets the objective")

@@ -11,7 +11,9 @@ from stem.benchmark import splits
 from stem.benchmark.episode import EpisodeResult
 from stem.benchmark.episode_model import Episode
 from stem.config import Settings
+from stem.evolution.roles import StopRule
 from stem.genome_store import genome_organs
+from stem.run_models import DomainState
 from stem.runlog import RunLog
 from stem.runtime.validator import FIXTURE_LITERAL_MIN
 from stem.turn_records import RecordPlace
@@ -84,6 +86,12 @@ def private_literals(episodes: list[Episode]) -> frozenset[str]:
         public = "\n".join(ep.public_files.values())
         walk(ep.private.get("expected"))
     return frozenset(out)
+
+
+def stop_rule(ctx: RunContext, dstate: DomainState) -> StopRule:
+    """The domain's stop rule in this run: its objective, the run's max epochs, the configured patience."""
+    evo = ctx.settings.evolution
+    return StopRule(dstate.objective, ctx.max_epochs, evo.patience, evo.min_delta)
 
 
 def held_out_literals(settings: Settings, domains: list[str]) -> frozenset[str]:
