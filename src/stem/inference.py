@@ -159,6 +159,11 @@ def load_cell(path: Path | str = "genomes/mature_cell.json", config: Path | str 
     """A saved genome (organs sha256-checked) as a Cell. `config` (default ./config.yaml, if any) names
     the folders of the project's own domains."""
     domains.discover_for(load_settings(Path(config) if config is not None else None))
+    return genome_cell(path, unsafe)
+
+
+def genome_cell(path: Path | str, unsafe: bool = False) -> Cell:
+    """A saved genome as a Cell, for a caller that has loaded the project's domains already."""
     return Cell(genome_organs(Path(path)), unsafe, Path(path).stem)
 
 

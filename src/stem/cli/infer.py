@@ -33,13 +33,13 @@ def infer(genome: Path = typer.Option(Path("genomes/mature_cell.json"), "--genom
 def run(config: Path | None, genome: Path, task_file: Path | None, benchmark: str | None, domain: str,
         unsafe: bool, json_out: bool, out: Path | None = None) -> int:
     from stem.cli.infer_views import render_solution, render_split
-    from stem.inference import Cell, benchmark_episodes, genome_organs, write_artifact
+    from stem.inference import benchmark_episodes, genome_cell, write_artifact
     if (task_file is None) == (benchmark is None):
         raise StemError("pass exactly one of --task-file F or --benchmark validation|test|train|all")
     if out is not None and task_file is None:
         raise StemError("--out writes one task's artifact; use it with --task-file")
     settings = project(config)
-    cell = Cell(genome_organs(genome), unsafe, genome.stem)
+    cell = genome_cell(genome, unsafe)
     if task_file is not None:
         solution = cell.solve(task_file)
         written = write_artifact(solution, out) if out is not None else None
