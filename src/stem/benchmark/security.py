@@ -275,17 +275,6 @@ class ProbeEnvironment(Environment):
         return self.probes
 
 
-def describe_answers(answers: dict[str, Any]) -> list[str]:
-    """Repair transcripts: each probe as the run it was, then each note; any other key plainly."""
-    lines = [f"environment ran target({json.dumps(item.get('vector'), ensure_ascii=False, default=str)}) -> "
-             f"{json.dumps(item.get('result'), ensure_ascii=False, default=str)}"
-             for item in answers.get("probe_results") or [] if isinstance(item, dict)]
-    lines += [f"environment note: {note}" for note in answers.get("probe_notes") or []]
-    for key in sorted(k for k in answers if k not in ("probe_results", "probe_notes")):
-        lines.append(f"environment {key}: {json.dumps(answers[key], ensure_ascii=False, default=str)[:400]}")
-    return lines
-
-
 class SecuritySandbox(Domain):
     """The security sandbox: read a toy target, probe candidates through the environment, submit a proof."""
 
@@ -308,7 +297,14 @@ class SecuritySandbox(Domain):
         return ProbeEnvironment(episode) if episode.manifest.probe_limit_per_turn else None
 
     def describe_answers(self, answers: dict[str, Any]) -> list[str]:
-        return describe_answers(answers)
+        """Repair transcripts: each probe as the run it was, then each note; any other key plainly."""
+        lines = [f"environment ran target({json.dumps(item.get('vector'), ensure_ascii=False, default=str)}) -> "
+                 f"{json.dumps(item.get('result'), ensure_ascii=False, default=str)}"
+                 for item in answers.get("probe_results") or [] if isinstance(item, dict)]
+        lines += [f"environment note: {note}" for note in answers.get("probe_notes") or []]
+        for key in sorted(k for k in answers if k not in ("probe_results", "probe_notes")):
+            lines.append(f"environment {key}: {json.dumps(answers[key], ensure_ascii=False, default=str)[:400]}")
+        return lines
 
     def reference_agent(self, episode: Episode):
         """The reference probes the winner on the turn it is delivered, then submits it with the result."""
